@@ -1,0 +1,15 @@
+/** Drizzle over the shared postgres.js client: the query builder every `lib/` module uses. */
+import { drizzle } from 'drizzle-orm/postgres-js';
+import * as schema from './schema.js';
+import { sql } from './sql.js';
+
+let instance: ReturnType<typeof drizzle<typeof schema>> | undefined;
+
+export function db() {
+  instance ??= drizzle(sql(), { schema });
+  return instance;
+}
+
+export type Database = ReturnType<typeof db>;
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+export { schema };

@@ -1,0 +1,42 @@
+/**
+ * Dependency checks for `GET /health`. Each check has its own short deadline and they run in
+ * parallel, so the whole answer comes back within ~1 s even when a dependency accepts
+ * connections but never answers (the contract's "never hangs past 3 s").
+ */
+import { config } from './config.js';
+import { sql } from './db/sql.js';
+import { redis, withTimeout } from './redis.js';
+
+export const CHECK_TIMEOUT_MS = 1000;
+
+export interface CheckResult {
+  status: 'ok' | 'error';
+  latency_ms: number;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'error';
+  checks: { database: CheckResult; redis: CheckResult };
+  version: string;
+}
+
+async function timed(check: () => Promise<unknown>): Promise<CheckResult> {
+  const started = performance.now();
+  let status: CheckResult['status'] = 'ok';
+  try {
+    await withTimeout(check(), CHECK_TIMEOUT_MS, 'database');
+  } catch {
+    status = 'error';
+  }
+  return { status, latency_ms: Math.round((performance.now() - started) * 100) / 100 };
+}
+
+/** Checks Postgres and Redis; `status` is `error` when either is down or slow. */
+export async function checkHealth(): Promise<HealthReport> {
+  const [database, cache] = await Promise.all([
+    timed(() => sql()`select 1`),
+    timed(() => redis().ping()),
+  ]);
+  const status = database.status === 'ok' && cache.status === 'ok' ? 'ok' : 'error';
+  return { status, checks: { database, redis: cache }, version: config.version };
+}

@@ -1,0 +1,99 @@
+/**
+ * RFC 9457 problem details: the one error type every handler and guard throws. Each problem knows
+ * its HTTP status and the contract's machine-readable `code`; `lib/http/api.ts` maps it to a
+ * response in exactly one place.
+ */
+
+/** The contract's stable error codes, with their HTTP status. */
+export const PROBLEM_STATUS = {
+  validation_error: 400,
+  invalid_json: 400,
+  invalid_token: 400,
+  not_authenticated: 401,
+  invalid_credentials: 401,
+  invalid_refresh_token: 401,
+  permission_denied: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  email_taken: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  service_unavailable: 503,
+} as const;
+
+export type ProblemCode = keyof typeof PROBLEM_STATUS;
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** One failed validation rule: `field` is the dotted path of the input field. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class Problem extends Error {
+  override name = 'Problem';
+  readonly status: number;
+  readonly title: string;
+
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail: string,
+    readonly options: { errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(detail, { cause: options.cause });
+    this.status = PROBLEM_STATUS[code];
+    this.title = TITLES[this.status] ?? 'Error';
+  }
+
+  /** The response body (`application/problem+json`). */
+  toJSON(requestId?: string): Record<string, unknown> {
+    return {
+      type: 'about:blank',
+      title: this.title,
+      status: this.status,
+      code: this.code,
+      detail: this.detail,
+      ...(this.options.errors ? { errors: this.options.errors } : {}),
+      ...(requestId && this.status >= 500 ? { request_id: requestId } : {}),
+    };
+  }
+}
+
+/** A dependency (Postgres, Redis, SES) is down or too slow: the contract's 503. */
+export class DependencyError extends Error {
+  override name = 'DependencyError';
+  constructor(readonly dependency: 'database' | 'redis' | 'email', cause: unknown) {
+    super(`${dependency} unavailable`, { cause });
+  }
+}
+
+/** Factories for the problems the contract names, with the wording clients see. */
+export const problems = {
+  validation: (errors: FieldError[], detail = 'Request body is invalid.') => new Problem('validation_error', detail, { errors }),
+  invalidJson: () => new Problem('invalid_json', 'Request body is not valid JSON.'),
+  notAuthenticated: (detail = 'Authentication credentials were not provided or are invalid.') =>
+    new Problem('not_authenticated', detail, { headers: { 'WWW-Authenticate': 'Bearer' } }),
+  permissionDenied: (detail = 'You do not have permission to perform this action.') => new Problem('permission_denied', detail),
+  notFound: (detail = 'Not found.') => new Problem('not_found', detail),
+  methodNotAllowed: (allow: string[]) =>
+    new Problem('method_not_allowed', 'Method not allowed on this route.', { headers: { Allow: allow.join(', ') } }),
+  payloadTooLarge: (maxBytes: number) => new Problem('payload_too_large', `Request body must be at most ${maxBytes} bytes.`),
+  unsupportedMediaType: () => new Problem('unsupported_media_type', 'Request body must be sent as application/json.'),
+  internal: () => new Problem('internal_error', 'An unexpected error occurred. Quote the request id when reporting it.'),
+  unavailable: () => new Problem('service_unavailable', 'The service is temporarily unavailable. Try again shortly.'),
+};

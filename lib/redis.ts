@@ -1,0 +1,168 @@
+/**
+ * One Redis client for the whole service, with one API (`@upstash/redis`) over two transports:
+ * Upstash's REST protocol when `UPSTASH_REDIS_REST_URL` is set (serverless-friendly: no sockets
+ * to keep warm), otherwise plain Redis over TCP at `REDIS_URL` (local Redis, ElastiCache) through
+ * a custom requester on node-redis. Every call is bounded by `REDIS_TIMEOUT_MS`, so a stalled
+ * Redis costs a request that long, never the Lambda's whole timeout.
+ */
+import { createHash } from 'node:crypto';
+import { Redis, type Requester, type UpstashRequest, type UpstashResponse } from '@upstash/redis';
+import { Redis as IORedis, ReplyError } from 'ioredis';
+import { config } from './config.js';
+import { DependencyError } from './http/problem.js';
+
+export type { Redis };
+
+/** Rejects with a {@link DependencyError} when `promise` takes longer than `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, dependency: DependencyError['dependency']): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DependencyError(dependency, new Error(`timed out after ${ms} ms`))), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+
+type Command = (string | number | null | boolean)[];
+
+/**
+ * Speaks Upstash's request shape (`body` = one command, or `path: ['pipeline'|'multi-exec']` with a
+ * list of commands) over a Redis TCP connection (ioredis: the smallest maintained full client,
+ * ~40 KB gzipped against node-redis's ~160 KB, which matters for cold starts).
+ */
+export class TcpRequester implements Requester {
+  private client: IORedis | undefined;
+  private connecting: Promise<IORedis> | undefined;
+  /**
+   * @upstash/ratelimit ≥ 2.1 sends scripts starting `#!lua flags=allow-key-locking`, a flag that
+   * only Upstash understands; Redis 7 rejects the whole script, and the limiter then fails open
+   * without a word. We strip the shebang and remember which SHA the stripped script has, so the
+   * limiter's EVALSHA of the original SHA still finds it.
+   */
+  private readonly scriptShas = new Map<string, string>();
+
+  constructor(
+    private readonly url: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  private connect(): Promise<IORedis> {
+    if (this.client?.status === 'ready') return Promise.resolve(this.client);
+    this.connecting ??= (async () => {
+      this.client?.disconnect();
+      const client = new IORedis(this.url, {
+        lazyConnect: true,
+        connectTimeout: this.timeoutMs,
+        commandTimeout: this.timeoutMs,
+        // Fail fast instead of queueing or retrying commands for a Redis that is not there; the
+        // next invocation connects again.
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
+      // Without a listener ioredis logs every dropped connection to stderr.
+      client.on('error', () => {});
+      try {
+        await withTimeout(client.connect(), this.timeoutMs, 'redis');
+      } catch (error) {
+        client.disconnect();
+        throw error instanceof DependencyError ? error : new DependencyError('redis', error);
+      }
+      this.client = client;
+      return client;
+    })().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private translate(command: Command): string[] {
+    const args = command.map((part) => (part === null ? '' : String(part)));
+    const name = args[0]?.toLowerCase();
+    if ((name === 'eval' || name === 'eval_ro') && args[1]?.startsWith('#!')) {
+      const original = args[1];
+      const stripped = original.slice(original.indexOf('\n') + 1);
+      this.scriptShas.set(sha1(original), sha1(stripped));
+      args[1] = stripped;
+    } else if ((name === 'evalsha' || name === 'evalsha_ro') && args[1]) {
+      args[1] = this.scriptShas.get(args[1]) ?? args[1];
+    }
+    return args;
+  }
+
+  /**
+   * A Redis error reply (NOSCRIPT, WRONGTYPE…) is an answer, not an outage: it goes back the way
+   * the REST API returns it, so @upstash/redis raises it and the rate limiter reloads its script.
+   */
+  private static answer(error: Error | null, result: unknown): UpstashResponse<unknown> {
+    if (!error) return { result };
+    if (error instanceof ReplyError) return { error: error.message };
+    throw new DependencyError('redis', error);
+  }
+
+  async request<TResult = unknown>(req: UpstashRequest): Promise<UpstashResponse<TResult>> {
+    const client = await this.connect();
+    const kind = req.path?.[0];
+    const work = async (): Promise<unknown> => {
+      if (kind === 'pipeline' || kind === 'multi-exec') {
+        const commands = (req.body as Command[]).map((command) => this.translate(command));
+        const batch = kind === 'pipeline' ? client.pipeline(commands) : client.multi(commands);
+        const results = (await batch.exec()) ?? [];
+        return results.map(([error, result]: [Error | null, unknown]) => TcpRequester.answer(error, result));
+      }
+      const [name, ...args] = this.translate(req.body as Command);
+      try {
+        return { result: await client.call(name!, ...args) };
+      } catch (error) {
+        return TcpRequester.answer(error as Error, undefined);
+      }
+    };
+    return (await withTimeout(work(), this.timeoutMs, 'redis')) as UpstashResponse<TResult>;
+  }
+
+  /** Closes the connection (tests and scripts; a Lambda keeps it for the next invocation). */
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.quit().catch(() => client.disconnect());
+  }
+}
+
+/** Builds a client for the given settings (tests build their own; the service uses {@link redis}). */
+export function createRedis(settings: { rest?: { url: string; token: string }; url?: string; timeoutMs: number }): Redis {
+  if (settings.rest) {
+    return new Redis({
+      url: settings.rest.url,
+      token: settings.rest.token,
+      // The caller decides what a failure means (fail open, or 503): no silent retry loops.
+      retry: false,
+      signal: () => AbortSignal.timeout(settings.timeoutMs),
+      enableTelemetry: false,
+      enableAutoPipelining: false,
+    });
+  }
+  if (!settings.url) throw new Error('createRedis needs a REST URL or a redis:// URL');
+  return new Redis(new TcpRequester(settings.url, settings.timeoutMs));
+}
+
+let client: Redis | undefined;
+
+/** The service's Redis client (created at first use, reused across warm invocations). */
+export function redis(): Redis {
+  client ??= createRedis(config.redis);
+  return client;
+}
+
+/** A Redis key in this service's namespace (`REDIS_KEY_PREFIX`). */
+export function redisKey(...parts: string[]): string {
+  return `${config.redis.keyPrefix}${parts.join(':')}`;
+}
+
+/** Closes the service's TCP connection, if any (scripts and tests). */
+export async function closeRedis(): Promise<void> {
+  const current = client as unknown as { client?: unknown } | undefined;
+  client = undefined;
+  const requester = current?.client;
+  if (requester instanceof TcpRequester) await requester.close();
+}
