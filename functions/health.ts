@@ -4,5 +4,8 @@ import { api, json } from '../lib/http/api.js';
 
 export const handler = api().handler(async () => {
   const report = await checkHealth();
-  return json(report.status === 'ok' ? 200 : 503, report);
+  if (report.status === 'ok') return json(200, report);
+  // The contract's health shape, sent as problem+json like every other 5xx (its string `status`
+  // replaces the problem's numeric one; `code` and `title` still tell generic clients what it is).
+  return json(503, { type: 'about:blank', title: 'Service Unavailable', code: 'service_unavailable', detail: 'A dependency is unavailable.', ...report }, { 'Content-Type': 'application/problem+json' });
 });

@@ -1,0 +1,40 @@
+/**
+ * Runs the real local stack (`serverless offline`, the same as `npm run dev` minus migrations)
+ * on free ports, for end-to-end tests over HTTP.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { freePort } from './ports.js';
+
+export interface OfflineServer {
+  url: string;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+export async function startOffline(env: Record<string, string> = {}): Promise<OfflineServer> {
+  const [httpPort, lambdaPort] = [await freePort(), await freePort()];
+  let output = '';
+  const child: ChildProcess = spawn('node_modules/.bin/serverless', ['offline', 'start'], {
+    env: { ...process.env, PORT: String(httpPort), LAMBDA_PORT: String(lambdaPort), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(-child.pid!, 'SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+  };
+  const deadline = Date.now() + 90_000;
+  while (!/Server ready/.test(output)) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`serverless offline did not start:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { url: `http://127.0.0.1:${httpPort}`, output: () => output, stop };
+}

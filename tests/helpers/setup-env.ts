@@ -1,0 +1,15 @@
+/**
+ * Runs in every test worker before any test file imports `lib/`: the test configuration. The
+ * database and SES emulator were prepared by the global setup, which passes their addresses.
+ */
+import { inject } from 'vitest';
+
+process.env.APP_ENV = 'test';
+process.env.DATABASE_URL = inject('databaseUrl');
+process.env.SES_ENDPOINT = inject('sesEndpoint');
+process.env.DB_POOL_MAX ??= '10';
+// Cheap hashes keep the suite fast; the cost factor itself is measured by `npm run bench`.
+process.env.BCRYPT_ROUNDS ??= '4';
+// A namespace per worker run, so parallel runs never see each other's keys.
+process.env.REDIS_KEY_PREFIX = `test:${inject('runId')}:`;
+process.env.LOG_LEVEL ??= 'error';
