@@ -17,6 +17,7 @@ import httpErrorHandler from '@middy/http-error-handler';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
+import type { UserRow } from '../db/schema.js';
 import { log, setLogContext } from '../log.js';
 import { corsHeaders } from './cors.js';
 import { DependencyError, Problem, problems } from './problem.js';
@@ -34,8 +35,8 @@ export interface ApiEvent<TBody = unknown, TQuery = unknown> extends Omit<APIGat
 
 export interface ApiContext extends Context {
   requestId: string;
-  /** Filled by the authentication guard. */
-  auth?: unknown;
+  /** The signed-in user, set by the `authenticate()` guard. */
+  auth?: { user: UserRow };
 }
 
 export type ApiResult = APIGatewayProxyStructuredResultV2 & { headers?: Record<string, string> };
@@ -49,6 +50,17 @@ const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** A JSON response. */
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
   return { statusCode, headers: { 'Content-Type': JSON_CONTENT_TYPE, ...headers }, body: JSON.stringify(body) };
+}
+
+/** The signed-in user on a route guarded by `authenticate()`. */
+export function currentUser(context: ApiContext): UserRow {
+  if (!context.auth) throw new Error('currentUser() on a route without authenticate()');
+  return context.auth.user;
+}
+
+/** The caller's address and agent: API Gateway's `sourceIp`, never a client-supplied header. */
+export function clientOf(event: ApiEvent<unknown, unknown>): { ip: string; userAgent?: string } {
+  return { ip: event.requestContext.http.sourceIp, userAgent: event.headers?.['user-agent'] };
 }
 
 /** An empty 204 response. */

@@ -88,8 +88,12 @@ export const problems = {
   invalidJson: () => new Problem('invalid_json', 'Request body is not valid JSON.'),
   notAuthenticated: (detail = 'Authentication credentials were not provided or are invalid.') =>
     new Problem('not_authenticated', detail, { headers: { 'WWW-Authenticate': 'Bearer' } }),
+  invalidCredentials: () => new Problem('invalid_credentials', 'No active account found with the given credentials.'),
+  invalidRefreshToken: () => new Problem('invalid_refresh_token', 'The refresh token is invalid, expired or revoked.'),
+  invalidResetToken: () => new Problem('invalid_token', 'The password reset link is invalid or has expired.'),
   permissionDenied: (detail = 'You do not have permission to perform this action.') => new Problem('permission_denied', detail),
   notFound: (detail = 'Not found.') => new Problem('not_found', detail),
+  emailTaken: () => new Problem('email_taken', 'An account with this email already exists.'),
   methodNotAllowed: (allow: string[]) =>
     new Problem('method_not_allowed', 'Method not allowed on this route.', { headers: { Allow: allow.join(', ') } }),
   payloadTooLarge: (maxBytes: number) => new Problem('payload_too_large', `Request body must be at most ${maxBytes} bytes.`),

@@ -1,0 +1,127 @@
+/**
+ * Sessions are refresh-token families. A login starts a family; every refresh rotates the token
+ * (the old one is marked rotated, a child is issued). Presenting a rotated token again within the
+ * grace window (concurrent retries from a client) yields another child of the same family;
+ * later, it means the token leaked, so the whole family is revoked.
+ *
+ * Each rotation runs in one transaction holding a row lock on the presented token, so N
+ * concurrent refreshes of one token are serialised: never a 500, never two live families.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { and, eq, isNull } from 'drizzle-orm';
+import { config } from '../config.js';
+import { db, type Transaction } from '../db/index.js';
+import { refreshTokens, users } from '../db/schema.js';
+import { problems } from '../http/problem.js';
+import { signToken, verifyToken } from './jwt.js';
+
+/** The contract's token pair. */
+export interface TokenPair {
+  access: string;
+  refresh: string;
+  token_type: 'Bearer';
+  expires_in: number;
+}
+
+/** Who asked, kept with the session for the admin's session list and audits. */
+export interface ClientInfo {
+  ip?: string;
+  userAgent?: string;
+}
+
+type Executor = Transaction | ReturnType<typeof db>;
+
+/** Only this digest of a refresh token's `jti` is stored. */
+const hashTokenId = (jti: string) => createHash('sha256').update(jti).digest('hex');
+
+async function mintPair(userId: string, familyId: string, parentId: string | null, client: ClientInfo, tx: Executor): Promise<TokenPair> {
+  const now = Math.floor(Date.now() / 1000);
+  const refreshJti = randomUUID();
+  const [access, refresh] = await Promise.all([
+    signToken('access', userId, randomUUID(), config.jwt.accessTtlS, now),
+    signToken('refresh', userId, refreshJti, config.jwt.refreshTtlS, now),
+    tx.insert(refreshTokens).values({
+      tokenHash: hashTokenId(refreshJti),
+      familyId,
+      parentId,
+      userId,
+      issuedAt: new Date(now * 1000),
+      expiresAt: new Date((now + config.jwt.refreshTtlS) * 1000),
+      createdIp: client.ip?.slice(0, 64),
+      userAgent: client.userAgent?.slice(0, 512),
+    }),
+  ]);
+  return { access, refresh, token_type: 'Bearer', expires_in: config.jwt.accessTtlS };
+}
+
+/** Starts a new session (family) for a user who just proved who they are. */
+export function issueTokenPair(userId: string, client: ClientInfo, tx: Executor = db()): Promise<TokenPair> {
+  return mintPair(userId, randomUUID(), null, client, tx);
+}
+
+type Rotation = { pair: TokenPair } | { revokedFamily: boolean };
+
+/** Exchanges a refresh token for a new pair (rotation with reuse detection). */
+export async function rotateRefreshToken(token: string, client: ClientInfo): Promise<TokenPair> {
+  const verified = await verifyToken(token, 'refresh');
+  if (!verified.ok) throw problems.invalidRefreshToken();
+  const { claims } = verified;
+
+  const outcome = await db().transaction(async (tx): Promise<Rotation> => {
+    const [row] = await tx
+      .select({ token: refreshTokens, userActive: users.isActive })
+      .from(refreshTokens)
+      .innerJoin(users, eq(users.id, refreshTokens.userId))
+      .where(eq(refreshTokens.tokenHash, hashTokenId(claims.jti)))
+      .for('update', { of: refreshTokens });
+    if (!row || row.token.userId !== claims.sub) return { revokedFamily: false };
+    const { token: current } = row;
+    const now = new Date();
+    if (current.revokedAt || current.expiresAt <= now || !row.userActive) return { revokedFamily: false };
+
+    if (current.rotatedAt) {
+      const sinceRotationS = (now.getTime() - current.rotatedAt.getTime()) / 1000;
+      if (sinceRotationS > config.jwt.refreshReuseGraceS) {
+        await revokeFamilyById(current.familyId, tx);
+        return { revokedFamily: true };
+      }
+    } else {
+      await tx.update(refreshTokens).set({ rotatedAt: now }).where(eq(refreshTokens.id, current.id));
+    }
+    return { pair: await mintPair(current.userId, current.familyId, current.id, client, tx) };
+  });
+
+  if ('pair' in outcome) return outcome.pair;
+  throw problems.invalidRefreshToken();
+}
+
+async function revokeFamilyById(familyId: string, tx: Executor): Promise<void> {
+  await tx
+    .update(refreshTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+}
+
+/**
+ * Logout: revokes the family of a refresh token. Idempotent: a revoked, expired or unknown (but
+ * genuinely signed) token is already logged out. Only a malformed or forged token is an error.
+ */
+export async function revokeFamilyOfToken(token: string): Promise<void> {
+  const verified = await verifyToken(token, 'refresh');
+  if (!verified.ok && verified.reason === 'invalid') throw problems.invalidRefreshToken();
+  const [row] = await db()
+    .select({ familyId: refreshTokens.familyId, userId: refreshTokens.userId })
+    .from(refreshTokens)
+    .where(eq(refreshTokens.tokenHash, hashTokenId(verified.claims.jti)));
+  if (row && row.userId === verified.claims.sub) await revokeFamilyById(row.familyId, db());
+}
+
+/** Revokes every session of a user (password change or reset, deactivation, admin action). */
+export async function revokeAllSessions(userId: string, tx: Executor = db()): Promise<number> {
+  const revoked = await tx
+    .update(refreshTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
+    .returning({ id: refreshTokens.id });
+  return revoked.length;
+}
