@@ -71,6 +71,7 @@ const schema = z.object({
   JWT_ISSUER: z.string().check(z.minLength(1)),
   JWT_AUDIENCE: z.string().check(z.minLength(1)),
   BCRYPT_ROUNDS: int(4, 15),
+  PASSWORD_HASHER: z.enum(['bcrypt', 'insecure-fast'], 'must be bcrypt or insecure-fast'),
   DATABASE_URL: z.string().check(z.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')),
   DB_POOL_MAX: int(1, 100),
   DB_CONNECT_TIMEOUT_S: int(1, 30),
@@ -85,6 +86,8 @@ const schema = z.object({
   SES_REGION: z.string().check(z.minLength(1)),
   SES_ENDPOINT: z.optional(url),
   PASSWORD_RESET_TOKEN_TTL_MIN: int(1, 7 * 24 * 60),
+  FORGOT_PASSWORD_MIN_RESPONSE_MS: int(0, 10_000),
+  SES_TIMEOUT_MS: int(100, 30_000),
   RATE_LIMIT_LOGIN: rateLimit,
   RATE_LIMIT_LOGIN_IP: rateLimit,
   RATE_LIMIT_REGISTER: rateLimit,
@@ -93,6 +96,9 @@ const schema = z.object({
   RATE_LIMIT_REFRESH: rateLimit,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']),
 });
+
+/** Every variable the service reads (besides APP_ENV and the DB_* fallback). */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
 
 /** Defaults that hold in every environment (the contract's defaults). */
 const DEFAULTS: Record<string, string> = {
@@ -104,6 +110,7 @@ const DEFAULTS: Record<string, string> = {
   JWT_ISSUER: 'auth-service',
   JWT_AUDIENCE: 'auth-service-clients',
   BCRYPT_ROUNDS: '12',
+  PASSWORD_HASHER: 'bcrypt',
   DB_POOL_MAX: '1',
   DB_CONNECT_TIMEOUT_S: '2',
   REDIS_KEY_PREFIX: 'auth:',
@@ -111,6 +118,8 @@ const DEFAULTS: Record<string, string> = {
   RATE_LIMIT_TIMEOUT_MS: '200',
   SES_REGION: 'us-east-1',
   PASSWORD_RESET_TOKEN_TTL_MIN: '60',
+  FORGOT_PASSWORD_MIN_RESPONSE_MS: '400',
+  SES_TIMEOUT_MS: '2000',
   RATE_LIMIT_LOGIN: '5/15m',
   RATE_LIMIT_LOGIN_IP: '100/1m',
   RATE_LIMIT_REGISTER: '10/1h',
@@ -188,6 +197,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   if (v.UPSTASH_REDIS_REST_URL && !v.UPSTASH_REDIS_REST_TOKEN) {
     throw new ConfigError(`Invalid configuration (${appEnv}): UPSTASH_REDIS_REST_TOKEN is required when UPSTASH_REDIS_REST_URL is set`);
   }
+  if (appEnv === 'production' && v.PASSWORD_HASHER !== 'bcrypt') {
+    throw new ConfigError(`Invalid configuration (${appEnv}): PASSWORD_HASHER=insecure-fast is for benchmarks only and refused in production`);
+  }
   if (!v.UPSTASH_REDIS_REST_URL && !v.REDIS_URL) {
     throw new ConfigError(`Invalid configuration (${appEnv}): REDIS_URL or UPSTASH_REDIS_REST_URL is required`);
   }
@@ -208,6 +220,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       refreshReuseGraceS: v.REFRESH_REUSE_GRACE_S,
     }),
     bcryptRounds: v.BCRYPT_ROUNDS,
+    /** `insecure-fast` swaps bcrypt for one SHA-256, so `npm run bench` can measure what our own code costs. */
+    passwordHasher: v.PASSWORD_HASHER,
     database: Object.freeze({ url: v.DATABASE_URL, poolMax: v.DB_POOL_MAX, connectTimeoutS: v.DB_CONNECT_TIMEOUT_S }),
     redis: Object.freeze({
       rest: v.UPSTASH_REDIS_REST_URL ? { url: v.UPSTASH_REDIS_REST_URL, token: v.UPSTASH_REDIS_REST_TOKEN! } : undefined,
@@ -215,9 +229,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       keyPrefix: v.REDIS_KEY_PREFIX,
       timeoutMs: v.REDIS_TIMEOUT_MS,
     }),
-    email: Object.freeze({ from: v.DEFAULT_FROM_EMAIL, sesRegion: v.SES_REGION, sesEndpoint: v.SES_ENDPOINT }),
+    email: Object.freeze({ from: v.DEFAULT_FROM_EMAIL, sesRegion: v.SES_REGION, sesEndpoint: v.SES_ENDPOINT, timeoutMs: v.SES_TIMEOUT_MS }),
     frontendUrl: v.FRONTEND_URL.replace(/\/+$/, ''),
     passwordResetTtlS: v.PASSWORD_RESET_TOKEN_TTL_MIN * 60,
+    /** forgot-password answers no sooner than this, so timing does not tell whether an email was sent. */
+    forgotPasswordMinResponseMs: v.FORGOT_PASSWORD_MIN_RESPONSE_MS,
     rateLimits: Object.freeze({
       timeoutMs: v.RATE_LIMIT_TIMEOUT_MS,
       login: v.RATE_LIMIT_LOGIN,

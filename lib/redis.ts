@@ -166,3 +166,15 @@ export async function closeRedis(): Promise<void> {
   const requester = current?.client;
   if (requester instanceof TcpRequester) await requester.close();
 }
+
+/**
+ * Runs an operation on the service's Redis within `REDIS_TIMEOUT_MS`; any failure of the
+ * transport becomes a {@link DependencyError}, which the HTTP layer answers with 503.
+ */
+export async function redisOp<T>(operation: (client: Redis) => Promise<T>): Promise<T> {
+  try {
+    return await withTimeout(operation(redis()), config.redis.timeoutMs, 'redis');
+  } catch (error) {
+    throw error instanceof DependencyError ? error : new DependencyError('redis', error);
+  }
+}

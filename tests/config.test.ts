@@ -100,3 +100,17 @@ describe('configuration', () => {
     expect(Object.isFrozen(config.jwt)).toBe(true);
   });
 });
+
+describe('documentation of the configuration', () => {
+  it('lists every variable in .env.example and passes each one through serverless.yml', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { CONFIG_VARIABLES } = await import('../lib/config.js');
+    const example = readFileSync('.env.example', 'utf8');
+    const serverless = readFileSync('serverless.yml', 'utf8');
+    const names = [...CONFIG_VARIABLES, 'APP_ENV', 'DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER', 'DB_PASSWORD'];
+    for (const name of names) {
+      expect(example, `.env.example lacks ${name}`).toMatch(new RegExp(`^${name}=`, 'm'));
+      if (name !== 'PASSWORD_HASHER') expect(serverless, `serverless.yml lacks ${name}`).toMatch(new RegExp(`^\\s+${name}: `, 'm'));
+    }
+  });
+});

@@ -3,6 +3,7 @@
  * from the Django service are verified in their own format and flagged for re-hashing, so users
  * move to bcrypt at their next login without noticing.
  */
+import { createHash } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import { config } from '../config.js';
 import { problems } from '../http/problem.js';
@@ -11,9 +12,21 @@ import { checkPasswordPolicy, type PasswordOwner } from './password-policy.js';
 
 const BCRYPT_PREFIX = /^\$2[aby]\$(\d{2})\$/;
 
+/**
+ * The hash function itself. `PASSWORD_HASHER=insecure-fast` (refused in production) replaces
+ * bcrypt with one SHA-256 so the benchmark can isolate the cost of everything around hashing.
+ */
+const hasher =
+  config.passwordHasher === 'insecure-fast'
+    ? {
+        hash: async (password: string) => `insecure$${createHash('sha256').update(password).digest('hex')}`,
+        compare: async (password: string, stored: string) => stored === `insecure$${createHash('sha256').update(password).digest('hex')}`,
+      }
+    : { hash: (password: string) => bcrypt.hash(password, config.bcryptRounds), compare: (password: string, stored: string) => bcrypt.compare(password, stored) };
+
 /** Hashes a password for storage. */
 export function hashPassword(password: string): Promise<string> {
-  return bcrypt.hash(password, config.bcryptRounds);
+  return hasher.hash(password);
 }
 
 export interface PasswordCheck {
@@ -32,8 +45,11 @@ const dummyHash = () => `$2b$${String(config.bcryptRounds).padStart(2, '0')}$${'
 /** Verifies `password` against a stored hash (bcrypt, or Django's formats); `null` runs a dummy comparison. */
 export async function verifyPassword(password: string, stored: string | null | undefined): Promise<PasswordCheck> {
   if (!stored) {
-    await bcrypt.compare(password, dummyHash());
+    await hasher.compare(password, dummyHash());
     return { ok: false, needsRehash: false };
+  }
+  if (config.passwordHasher === 'insecure-fast' && stored.startsWith('insecure$')) {
+    return { ok: await hasher.compare(password, stored), needsRehash: false };
   }
   const bcryptCost = BCRYPT_PREFIX.exec(stored);
   if (bcryptCost) {
@@ -44,10 +60,10 @@ export async function verifyPassword(password: string, stored: string | null | u
     const ok = await verifyDjangoPassword(password, stored);
     // An unusable or unsupported Django hash fails fast: pay the bcrypt cost anyway, so timing
     // does not tell imported accounts apart.
-    if (!ok) await bcrypt.compare(password, dummyHash());
+    if (!ok) await hasher.compare(password, dummyHash());
     return { ok, needsRehash: ok };
   }
-  await bcrypt.compare(password, dummyHash());
+  await hasher.compare(password, dummyHash());
   return { ok: false, needsRehash: false };
 }
 

@@ -41,3 +41,7 @@ export const ChangePasswordBody = z.object({ current_password: Password, new_pas
 
 export type RegisterInput = z.infer<typeof RegisterBody>;
 export type LoginInput = z.infer<typeof LoginBody>;
+
+export const ForgotPasswordBody = z.object({ email: Email });
+/** A blank or malformed token is `invalid_token`, not a validation error: only its absence is. */
+export const ResetPasswordBody = z.object({ token: z.string(), new_password: Password });

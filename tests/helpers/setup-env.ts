@@ -13,3 +13,5 @@ process.env.BCRYPT_ROUNDS ??= '4';
 // A namespace per worker run, so parallel runs never see each other's keys.
 process.env.REDIS_KEY_PREFIX = `test:${inject('runId')}:`;
 process.env.LOG_LEVEL ??= 'error';
+// The anti-enumeration floor is tested on its own; elsewhere it would only slow the suite.
+process.env.FORGOT_PASSWORD_MIN_RESPONSE_MS ??= '0';

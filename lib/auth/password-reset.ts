@@ -1,0 +1,88 @@
+/**
+ * Password reset by email (the lucia token design). A token is `base64url(user id ‖ 256 random
+ * bits)`; Redis keeps only the SHA-256 of the random part, under the user's key with a TTL. One
+ * key per user means a new request replaces (invalidates) the previous token in one SET, and
+ * consuming is one compare-and-delete script, so two concurrent uses give exactly one success.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { config } from '../config.js';
+import { sendEmail } from '../email/ses.js';
+import { passwordChangedEmail, passwordResetEmail } from '../email/templates.js';
+import { problems } from '../http/problem.js';
+import { log } from '../log.js';
+import { redisKey, redisOp } from '../redis.js';
+import { setPassword } from './account.js';
+import { assertPasswordPolicy } from './passwords.js';
+import { findUserByEmail, findUserById } from './users.js';
+
+const SECRET_BYTES = 32;
+const UUID_BYTES = 16;
+
+const resetKey = (userId: string) => redisKey('pwreset', userId);
+// The prefix keeps @upstash/redis's automatic JSON deserialisation from ever reading a digest as a number.
+const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+/** Deletes the key only if it still holds this token's hash: the atomic "use once". */
+const CONSUME_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+function encodeToken(userId: string, secret: Buffer): string {
+  return Buffer.concat([Buffer.from(userId.replaceAll('-', ''), 'hex'), secret]).toString('base64url');
+}
+
+function decodeToken(token: string): { userId: string; secretHash: string } | undefined {
+  if (!/^[A-Za-z0-9_-]{64}$/.test(token)) return undefined;
+  const bytes = Buffer.from(token, 'base64url');
+  if (bytes.length !== UUID_BYTES + SECRET_BYTES) return undefined;
+  const hex = bytes.subarray(0, UUID_BYTES).toString('hex');
+  const userId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return { userId, secretHash: sha256(bytes.subarray(UUID_BYTES)) };
+}
+
+const sleepUntil = (deadline: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - performance.now())));
+
+/**
+ * Starts a reset for `email`. Answers the same way, in about the same time, whatever the email:
+ * unknown and inactive accounts touch Redis too (an outage is a 503 for everyone, not a tell),
+ * and the response waits for `FORGOT_PASSWORD_MIN_RESPONSE_MS` so sending mail does not show.
+ */
+export async function requestPasswordReset(email: string): Promise<void> {
+  const deadline = performance.now() + config.forgotPasswordMinResponseMs;
+  const user = await findUserByEmail(email);
+  if (!user || !user.isActive) {
+    await redisOp((r) => r.exists(resetKey('00000000-0000-0000-0000-000000000000')));
+    await sleepUntil(deadline);
+    return;
+  }
+  const secret = randomBytes(SECRET_BYTES);
+  // SET replaces any earlier token of this user: only the newest link works.
+  await redisOp((r) => r.set(resetKey(user.id), sha256(secret), { ex: config.passwordResetTtlS }));
+  const link = `${config.frontendUrl}/reset-password?token=${encodeToken(user.id, secret)}`;
+  try {
+    await sendEmail(passwordResetEmail({ email: user.email, fullName: user.fullName }, link, config.passwordResetTtlS / 60));
+  } catch (error) {
+    // The client still gets 202: the answer must not differ by account, and retrying is harmless.
+    log.error('password reset email failed', { user_id: user.id, error });
+  }
+  await sleepUntil(deadline);
+}
+
+/** Sets a new password with a reset token; the token works once and every session is revoked. */
+export async function resetPassword(token: string, newPassword: string): Promise<void> {
+  const decoded = decodeToken(token);
+  if (!decoded) throw problems.invalidResetToken();
+  const stored = await redisOp((r) => r.get<string>(resetKey(decoded.userId)));
+  if (typeof stored !== 'string' || stored.length !== decoded.secretHash.length || !timingSafeEqual(Buffer.from(stored), Buffer.from(decoded.secretHash))) {
+    throw problems.invalidResetToken();
+  }
+  const user = await findUserById(decoded.userId);
+  if (!user || !user.isActive) throw problems.invalidResetToken();
+  // A policy failure leaves the token usable: the user fixes the password and submits again.
+  assertPasswordPolicy(newPassword, { email: user.email, fullName: user.fullName }, 'new_password');
+  const consumed = await redisOp((r) => r.eval<[string], number>(CONSUME_SCRIPT, [resetKey(user.id)], [decoded.secretHash]));
+  if (consumed !== 1) throw problems.invalidResetToken();
+  await setPassword(user.id, newPassword);
+  log.info('password reset completed', { user_id: user.id });
+  await sendEmail(passwordChangedEmail({ email: user.email, fullName: user.fullName })).catch((error: unknown) =>
+    log.error('password changed email failed', { user_id: user.id, error }),
+  );
+}
