@@ -1,18 +1,18 @@
 /**
- * What a user does with their own account: register, log in, change password, edit their name.
- * Route files call exactly one of these.
+ * Creating an account and changing its password: the actions that apply the password policy
+ * (whose 50k-entry list only these functions' bundles carry). Login lives in `login.ts`.
  */
 import { eq } from 'drizzle-orm';
 import { db } from '../db/index.js';
 import { type UserRow, users } from '../db/schema.js';
 import { type FieldError, problems } from '../http/problem.js';
-import { checkPasswordPolicy } from './password-policy.js';
-import { assertPasswordPolicy, hashPassword, verifyPassword } from './passwords.js';
-import type { LoginInput, RegisterInput } from './schemas.js';
-import { type ClientInfo, issueTokenPair, revokeAllSessions, type TokenPair } from './sessions.js';
-import { createUser, findUserByEmail, serializeUser, type UserResource } from './users.js';
+import { assertPasswordPolicy, checkPasswordPolicy } from './password-policy.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import type { RegisterInput } from './schemas.js';
+import type { SignedIn } from './login.js';
+import { type ClientInfo, issueTokenPair, revokeAllSessions } from './sessions.js';
+import { createUser, findUserByEmail, serializeUser } from './users.js';
 
-export type SignedIn = { user: UserResource } & TokenPair;
 
 /** Creates an account and signs it in. */
 export async function register(input: RegisterInput, client: ClientInfo): Promise<SignedIn> {
@@ -23,26 +23,6 @@ export async function register(input: RegisterInput, client: ClientInfo): Promis
   return db().transaction(async (tx) => {
     const user = await createUser({ email: input.email, passwordHash, fullName: input.full_name }, tx);
     return { user: serializeUser(user), ...(await issueTokenPair(user.id, client, tx)) };
-  });
-}
-
-/**
- * Signs a user in. Every failure (unknown email, wrong password, inactive account) is the same
- * 401 after the same bcrypt work, so neither the body nor the timing tells which it was.
- */
-export async function login(input: LoginInput, client: ClientInfo): Promise<SignedIn> {
-  const user = await findUserByEmail(input.email);
-  const check = await verifyPassword(input.password, user?.password);
-  if (!user || !check.ok || !user.isActive) throw problems.invalidCredentials();
-  // A Django hash (or an older bcrypt cost) is replaced now, while we know the password.
-  const password = check.needsRehash ? await hashPassword(input.password) : undefined;
-  return db().transaction(async (tx) => {
-    const [signedIn] = await tx
-      .update(users)
-      .set({ lastLogin: new Date(), ...(password ? { password } : {}) })
-      .where(eq(users.id, user.id))
-      .returning();
-    return { user: serializeUser(signedIn!), ...(await issueTokenPair(user.id, client, tx)) };
   });
 }
 
@@ -65,11 +45,4 @@ export async function setPassword(userId: string, newPassword: string): Promise<
     await tx.update(users).set({ password }).where(eq(users.id, userId));
     await revokeAllSessions(userId, tx);
   });
-}
-
-/** Updates the signed-in user's own profile. */
-export async function updateProfile(user: UserRow, input: { full_name: string }): Promise<UserResource> {
-  const [updated] = await db().update(users).set({ fullName: input.full_name }).where(eq(users.id, user.id)).returning();
-  if (!updated) throw problems.notAuthenticated('The account is inactive or no longer exists.');
-  return serializeUser(updated);
 }

@@ -10,6 +10,7 @@
  * @module
  */
 import { isCommonPassword } from './common-passwords.js';
+import { problems } from '../http/problem.js';
 
 /** Fewest characters (Unicode code points, like Python's `len`) a password may have. */
 export const PASSWORD_MIN_LENGTH = 8;
@@ -168,4 +169,10 @@ function utf8ByteLength(value: string): number {
     bytes += codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
   }
   return bytes;
+}
+
+/** Throws a 400 `validation_error` on `field`, one entry per failed rule of the password policy. */
+export function assertPasswordPolicy(password: string, owner: PasswordOwner, field: string): void {
+  const violations = checkPasswordPolicy(password, owner);
+  if (violations.length) throw problems.validation(violations.map((v) => ({ field, message: v.message })));
 }

@@ -12,7 +12,7 @@ import { problems } from '../http/problem.js';
 import { log } from '../log.js';
 import { redisKey, redisOp } from '../redis.js';
 import { setPassword } from './account.js';
-import { assertPasswordPolicy } from './passwords.js';
+import { assertPasswordPolicy } from './password-policy.js';
 import { findUserByEmail, findUserById } from './users.js';
 
 const SECRET_BYTES = 32;

@@ -6,9 +6,7 @@
 import { createHash } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import { config } from '../config.js';
-import { problems } from '../http/problem.js';
 import { isDjangoHash, verifyDjangoPassword } from './django-hashers.js';
-import { checkPasswordPolicy, type PasswordOwner } from './password-policy.js';
 
 const BCRYPT_PREFIX = /^\$2[aby]\$(\d{2})\$/;
 
@@ -65,10 +63,4 @@ export async function verifyPassword(password: string, stored: string | null | u
   }
   await hasher.compare(password, dummyHash());
   return { ok: false, needsRehash: false };
-}
-
-/** Throws a 400 `validation_error` on `field`, one entry per failed rule of the password policy. */
-export function assertPasswordPolicy(password: string, owner: PasswordOwner, field: string): void {
-  const violations = checkPasswordPolicy(password, owner);
-  if (violations.length) throw problems.validation(violations.map((v) => ({ field, message: v.message })));
 }

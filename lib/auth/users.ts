@@ -79,3 +79,10 @@ export async function createUser(values: {
     throw error;
   }
 }
+
+/** Updates the signed-in user's own profile. */
+export async function updateProfile(user: UserRow, input: { full_name: string }): Promise<UserResource> {
+  const [updated] = await db().update(users).set({ fullName: input.full_name }).where(eq(users.id, user.id)).returning();
+  if (!updated) throw problems.notAuthenticated('The account is inactive or no longer exists.');
+  return serializeUser(updated);
+}

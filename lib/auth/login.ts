@@ -1,0 +1,35 @@
+/**
+ * Login, kept apart from `account.ts` so the login function's bundle carries neither the
+ * password policy nor its common-password list.
+ */
+import { eq } from 'drizzle-orm';
+import { db } from '../db/index.js';
+import { users } from '../db/schema.js';
+import { problems } from '../http/problem.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import type { LoginInput } from './schemas.js';
+import { type ClientInfo, issueTokenPair, type TokenPair } from './sessions.js';
+import { findUserByEmail, serializeUser, type UserResource } from './users.js';
+
+/** The user and a fresh token pair, as register and login answer. */
+export type SignedIn = { user: UserResource } & TokenPair;
+
+/**
+ * Signs a user in. Every failure (unknown email, wrong password, inactive account) is the same
+ * 401 after the same bcrypt work, so neither the body nor the timing tells which it was.
+ */
+export async function login(input: LoginInput, client: ClientInfo): Promise<SignedIn> {
+  const user = await findUserByEmail(input.email);
+  const check = await verifyPassword(input.password, user?.password);
+  if (!user || !check.ok || !user.isActive) throw problems.invalidCredentials();
+  // A Django hash (or an older bcrypt cost) is replaced now, while we know the password.
+  const password = check.needsRehash ? await hashPassword(input.password) : undefined;
+  return db().transaction(async (tx) => {
+    const [signedIn] = await tx
+      .update(users)
+      .set({ lastLogin: new Date(), ...(password ? { password } : {}) })
+      .where(eq(users.id, user.id))
+      .returning();
+    return { user: serializeUser(signedIn!), ...(await issueTokenPair(user.id, client, tx)) };
+  });
+}
