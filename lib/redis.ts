@@ -6,7 +6,7 @@
  * Redis costs a request that long, never the Lambda's whole timeout.
  */
 import { createHash } from 'node:crypto';
-import { Redis, type Requester, type UpstashRequest, type UpstashResponse } from '@upstash/redis';
+import { errors, Redis, type RedisConfigNodejs, type Requester, type UpstashRequest, type UpstashResponse } from '@upstash/redis';
 import { Redis as IORedis, ReplyError } from 'ioredis';
 import { config } from './config.js';
 import { DependencyError } from './http/problem.js';
@@ -129,10 +129,28 @@ export class TcpRequester implements Requester {
   }
 }
 
+/**
+ * Upstash over REST, failing like the TCP path: a transport failure (refused, DNS, our timeout's
+ * abort) becomes a {@link DependencyError}, so callers answer 503 rather than 500. Redis's own
+ * error replies (NOSCRIPT, WRONGTYPE…) stay UpstashErrors: the rate limiter reloads its script on one.
+ */
+class RestRedis extends Redis {
+  constructor(config: RedisConfigNodejs) {
+    super(config);
+    const http = this.client;
+    this.client = {
+      request: <TResult>(req: UpstashRequest) =>
+        http.request<TResult>(req).catch((error: unknown) => {
+          throw error instanceof errors.UpstashError ? error : new DependencyError('redis', error);
+        }),
+    };
+  }
+}
+
 /** Builds a client for the given settings (tests build their own; the service uses {@link redis}). */
 export function createRedis(settings: { rest?: { url: string; token: string }; url?: string; timeoutMs: number }): Redis {
   if (settings.rest) {
-    return new Redis({
+    return new RestRedis({
       url: settings.rest.url,
       token: settings.rest.token,
       // The caller decides what a failure means (fail open, or 503): no silent retry loops.
