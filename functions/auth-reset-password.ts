@@ -1,0 +1,12 @@
+/** POST /api/auth/reset-password — a new password with the emailed token. */
+import { resetPassword } from '../lib/auth/password-reset.js';
+import { ResetPasswordBody } from '../lib/auth/schemas.js';
+import { api, json } from '../lib/http/api.js';
+import { rateLimit } from '../lib/rate-limit.js';
+
+export const handler = api({ body: ResetPasswordBody })
+  .use(rateLimit('resetPassword', { failClosed: true }))
+  .handler(async (event) => {
+    await resetPassword(event.body.token, event.body.new_password);
+    return json(200, { detail: 'Password has been reset.' });
+  });

@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { handler as changePassword } from '../functions/auth-change-password.js';
+import { handler as logout } from '../functions/auth-logout.js';
+import { handler as refreshHandler } from '../functions/auth-refresh.js';
+import { sql } from '../lib/db/sql.js';
+import { call } from './helpers/http.js';
+import { importFresh } from './helpers/fresh.js';
+import { forgeToken, tamper } from './helpers/tokens.js';
+import { login, registerAccount, STRONG_PASSWORD } from './helpers/users.js';
+
+const refresh = (token: unknown, handler = refreshHandler) => call(handler, 'POST', '/api/auth/refresh', { body: { refresh: token } });
+const logoutWith = (token: unknown) => call(logout, 'POST', '/api/auth/logout', { body: { refresh: token } });
+
+async function familyOf(userId: string) {
+  return sql()`select family_id, rotated_at, revoked_at from refresh_tokens where user_id = ${userId} order by issued_at`;
+}
+
+describe('POST /api/auth/refresh', () => {
+  it('exchanges a refresh token for a new pair', async () => {
+    const account = await registerAccount();
+    const res = await refresh(account.refresh);
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body).sort()).toEqual(['access', 'expires_in', 'refresh', 'token_type']);
+    expect(res.body.refresh).not.toBe(account.refresh);
+    expect((await refresh(res.body.refresh)).status).toBe(200);
+  });
+
+  it('answers a retry of a just-rotated token with a new pair of the same family', async () => {
+    const account = await registerAccount();
+    const first = await refresh(account.refresh);
+    const retry = await refresh(account.refresh);
+    expect(first.status).toBe(200);
+    expect(retry.status).toBe(200);
+    const rows = await familyOf(account.id);
+    expect(new Set(rows.map((r) => r.family_id)).size).toBe(1);
+    expect(rows).toHaveLength(3);
+  });
+
+  it('revokes the whole family when a rotated token is replayed after the grace window', async () => {
+    const { handler } = await importFresh<typeof import('../functions/auth-refresh.js')>('functions/auth-refresh.ts', { REFRESH_REUSE_GRACE_S: '0' });
+    const account = await registerAccount();
+    const rotated = await refresh(account.refresh, handler);
+    expect(rotated.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const replay = await refresh(account.refresh, handler);
+    expect(replay.status).toBe(401);
+    expect(replay.body.code).toBe('invalid_refresh_token');
+    // The thief's replay also kills the legitimate client's newer token.
+    expect((await refresh(rotated.body.refresh, handler)).status).toBe(401);
+    expect((await familyOf(account.id)).every((r) => r.revoked_at !== null)).toBe(true);
+  });
+
+  it('never answers 500 nor forks the family when 20 refreshes of one token race', async () => {
+    const account = await registerAccount();
+    const results = await Promise.all(Array.from({ length: 20 }, () => refresh(account.refresh)));
+    for (const res of results) expect([200, 401]).toContain(res.status);
+    expect(results.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(1);
+    const rows = await familyOf(account.id);
+    expect(new Set(rows.map((r) => r.family_id)).size).toBe(1);
+  });
+
+  it('rejects tampered, expired, unknown and non-refresh tokens with 401 invalid_refresh_token', async () => {
+    const account = await registerAccount();
+    const attempts = [
+      tamper(account.refresh),
+      await forgeToken({ sub: account.id, type: 'refresh', expiresInS: -5 }),
+      await forgeToken({ sub: account.id, type: 'refresh' }), // well signed, but never issued
+      account.access,
+      'garbage',
+    ];
+    for (const token of attempts) {
+      const res = await refresh(token);
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('invalid_refresh_token');
+    }
+  });
+
+  it('answers 400 validation_error without a refresh field', async () => {
+    const res = await call(refreshHandler, 'POST', '/api/auth/refresh', { body: {} });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ field: 'refresh', message: 'This field is required.' }]);
+  });
+
+  it('stores only a hash of each refresh token id', async () => {
+    const account = await registerAccount();
+    const jti = JSON.parse(Buffer.from(account.refresh.split('.')[1]!, 'base64url').toString()).jti as string;
+    const rows = await sql()`select * from refresh_tokens where user_id = ${account.id}`;
+    expect(JSON.stringify(rows)).not.toContain(jti);
+    expect(rows[0]!.token_hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('POST /api/auth/logout', () => {
+  it('answers 204 and revokes the family', async () => {
+    const account = await registerAccount();
+    const rotated = await refresh(account.refresh);
+    const res = await logoutWith(rotated.body.refresh);
+    expect(res.status).toBe(204);
+    expect(res.rawBody).toBe('');
+    expect((await refresh(rotated.body.refresh)).status).toBe(401);
+  });
+
+  it('is idempotent: a revoked or expired token also gets 204', async () => {
+    const account = await registerAccount();
+    expect((await logoutWith(account.refresh)).status).toBe(204);
+    expect((await logoutWith(account.refresh)).status).toBe(204);
+    expect((await logoutWith(await forgeToken({ sub: account.id, type: 'refresh', expiresInS: -5 }))).status).toBe(204);
+  });
+
+  it('leaves the user’s other sessions alone', async () => {
+    const account = await registerAccount();
+    const other = await login(account.email, account.password);
+    expect((await logoutWith(account.refresh)).status).toBe(204);
+    expect((await refresh(other.body.refresh)).status).toBe(200);
+  });
+
+  it('answers 401 invalid_refresh_token to a malformed or forged token', async () => {
+    const account = await registerAccount();
+    for (const token of ['garbage', tamper(account.refresh), account.access]) {
+      const res = await logoutWith(token);
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('invalid_refresh_token');
+    }
+  });
+});
+
+describe('POST /api/auth/change-password', () => {
+  const NEW_PASSWORD = 'another-Strong-phrase-77';
+
+  it('answers 204, swaps the password and revokes every refresh token', async () => {
+    const account = await registerAccount();
+    const second = await login(account.email, account.password);
+    const res = await call(changePassword, 'POST', '/api/auth/change-password', {
+      token: account.access,
+      body: { current_password: account.password, new_password: NEW_PASSWORD },
+    });
+    expect(res.status).toBe(204);
+    expect((await login(account.email, account.password)).status).toBe(401);
+    expect((await login(account.email, NEW_PASSWORD)).status).toBe(200);
+    expect((await refresh(account.refresh)).status).toBe(401);
+    expect((await refresh(second.body.refresh)).status).toBe(401);
+  });
+
+  it('answers 400 on current_password when it is wrong, and keeps the old password', async () => {
+    const account = await registerAccount();
+    const res = await call(changePassword, 'POST', '/api/auth/change-password', {
+      token: account.access,
+      body: { current_password: 'not-my-Password-1', new_password: NEW_PASSWORD },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('validation_error');
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['current_password']);
+    expect((await login(account.email, account.password)).status).toBe(200);
+  });
+
+  it('applies the password policy to the new password, including similarity to the user', async () => {
+    const account = await registerAccount({ fullName: 'Quentin Zarathustra' });
+    const res = await call(changePassword, 'POST', '/api/auth/change-password', {
+      token: account.access,
+      body: { current_password: account.password, new_password: 'zarathustra' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ field: 'new_password', message: expect.stringMatching(/too similar to the full name/i) }]);
+  });
+
+  it('requires an access token', async () => {
+    const res = await call(changePassword, 'POST', '/api/auth/change-password', { body: { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD } });
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('not_authenticated');
+  });
+});
