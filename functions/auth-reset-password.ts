@@ -1,5 +1,5 @@
 /** POST /api/auth/reset-password — a new password with the emailed token. */
-import { resetPassword } from '../lib/auth/password-reset.js';
+import { resetPassword } from '../lib/auth/password-reset-confirm.js';
 import { ResetPasswordBody } from '../lib/auth/schemas.js';
 import { api, json } from '../lib/http/api.js';
 import { rateLimit } from '../lib/rate-limit.js';

@@ -72,13 +72,15 @@ describe('POST /api/auth/register', () => {
     expect(res.body.code).toBe('validation_error');
     expect(res.body.errors).toEqual(
       expect.arrayContaining([
-        { field: 'password', message: 'This password is entirely numeric.' },
         { field: 'password', message: 'This password is too common.' },
+        { field: 'password', message: 'This password is entirely numeric.' },
       ]),
     );
     expect(res.body.errors).toHaveLength(2);
     const short = await register({ email, password: 'xQ7!', full_name: 'Ann' });
     expect(short.body.errors).toEqual([{ field: 'password', message: 'This password is too short. It must contain at least 8 characters.' }]);
+    const common = await register({ email, password: 'PassWord1', full_name: 'Ann' });
+    expect(common.body.errors).toEqual([{ field: 'password', message: 'This password is too common.' }]);
     expect((await login(email, '12345678')).status).toBe(401);
   });
 

@@ -3,33 +3,35 @@
  * bits)`; Redis keeps only the SHA-256 of the random part, under the user's key with a TTL. One
  * key per user means a new request replaces (invalidates) the previous token in one SET, and
  * consuming is one compare-and-delete script, so two concurrent uses give exactly one success.
+ *
+ * This module issues tokens (forgot-password); `password-reset-confirm.ts` consumes them. They are
+ * apart so that the forgot-password bundle carries neither bcrypt nor the password policy.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { config } from '../config.js';
 import { sendEmail } from '../email/ses.js';
-import { passwordChangedEmail, passwordResetEmail } from '../email/templates.js';
-import { problems } from '../http/problem.js';
+import { passwordResetEmail } from '../email/templates.js';
 import { log } from '../log.js';
 import { redisKey, redisOp } from '../redis.js';
-import { setPassword } from './account.js';
-import { assertPasswordPolicy } from './password-policy.js';
-import { findUserByEmail, findUserById } from './users.js';
+import { findUserByEmail } from './users.js';
 
 const SECRET_BYTES = 32;
 const UUID_BYTES = 16;
 
-const resetKey = (userId: string) => redisKey('pwreset', userId);
+/** The Redis key of a user's live reset token. */
+export const resetKey = (userId: string) => redisKey('pwreset', userId);
 // The prefix keeps @upstash/redis's automatic JSON deserialisation from ever reading a digest as a number.
 const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 /** Deletes the key only if it still holds this token's hash: the atomic "use once". */
-const CONSUME_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+export const CONSUME_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 function encodeToken(userId: string, secret: Buffer): string {
   return Buffer.concat([Buffer.from(userId.replaceAll('-', ''), 'hex'), secret]).toString('base64url');
 }
 
-function decodeToken(token: string): { userId: string; secretHash: string } | undefined {
+/** Splits a token into its user id and the digest Redis should hold; undefined when malformed. */
+export function decodeToken(token: string): { userId: string; secretHash: string } | undefined {
   if (!/^[A-Za-z0-9_-]{64}$/.test(token)) return undefined;
   const bytes = Buffer.from(token, 'base64url');
   if (bytes.length !== UUID_BYTES + SECRET_BYTES) return undefined;
@@ -64,25 +66,4 @@ export async function requestPasswordReset(email: string): Promise<void> {
     log.error('password reset email failed', { user_id: user.id, error });
   }
   await sleepUntil(deadline);
-}
-
-/** Sets a new password with a reset token; the token works once and every session is revoked. */
-export async function resetPassword(token: string, newPassword: string): Promise<void> {
-  const decoded = decodeToken(token);
-  if (!decoded) throw problems.invalidResetToken();
-  const stored = await redisOp((r) => r.get<string>(resetKey(decoded.userId)));
-  if (typeof stored !== 'string' || stored.length !== decoded.secretHash.length || !timingSafeEqual(Buffer.from(stored), Buffer.from(decoded.secretHash))) {
-    throw problems.invalidResetToken();
-  }
-  const user = await findUserById(decoded.userId);
-  if (!user || !user.isActive) throw problems.invalidResetToken();
-  // A policy failure leaves the token usable: the user fixes the password and submits again.
-  assertPasswordPolicy(newPassword, { email: user.email, fullName: user.fullName }, 'new_password');
-  const consumed = await redisOp((r) => r.eval<[string], number>(CONSUME_SCRIPT, [resetKey(user.id)], [decoded.secretHash]));
-  if (consumed !== 1) throw problems.invalidResetToken();
-  await setPassword(user.id, newPassword);
-  log.info('password reset completed', { user_id: user.id });
-  await sendEmail(passwordChangedEmail({ email: user.email, fullName: user.fullName })).catch((error: unknown) =>
-    log.error('password changed email failed', { user_id: user.id, error }),
-  );
 }
