@@ -1,0 +1,12 @@
+/** DELETE /api/admin/users/{id} — staff: delete an account and end its sessions. */
+import { targetUserId } from '../lib/admin/schemas.js';
+import { deleteUser } from '../lib/admin/users.js';
+import { authenticate } from '../lib/auth/authenticate.js';
+import { api, currentUser, noContent } from '../lib/http/api.js';
+
+export const handler = api()
+  .use(authenticate({ staff: true }))
+  .handler(async (event, context) => {
+    await deleteUser(currentUser(context), targetUserId(event));
+    return noContent();
+  });
