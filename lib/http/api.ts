@@ -95,7 +95,10 @@ const requestScope = <B, Q>(): ApiMiddleware<B, Q> => {
     // Responses carry tokens or personal data: never let a proxy or browser cache keep them.
     headers['Cache-Control'] ??= 'no-store';
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers[name] ??= value;
-    Object.assign(headers, corsHeaders(request.event.headers?.origin), { 'X-Request-Id': request.context.requestId });
+    const { Vary: varyOrigin, ...cors } = corsHeaders(request.event.headers?.origin);
+    // Merge, not replace: a handler may vary on other headers too (the docs on Accept-Encoding).
+    if (varyOrigin) headers.Vary = headers.Vary ? `${headers.Vary}, ${varyOrigin}` : varyOrigin;
+    Object.assign(headers, cors, { 'X-Request-Id': request.context.requestId });
   };
   return {
     before: (request) => {

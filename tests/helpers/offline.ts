@@ -3,6 +3,7 @@
  * on free ports, for end-to-end tests over HTTP.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { freePort } from './ports.js';
 
 export interface OfflineServer {
@@ -13,9 +14,11 @@ export interface OfflineServer {
 
 export async function startOffline(env: Record<string, string> = {}): Promise<OfflineServer> {
   const [httpPort, lambdaPort] = [await freePort(), await freePort()];
+  const workFolder = `.esbuild-test-${httpPort}`;
   let output = '';
   const child: ChildProcess = spawn('node_modules/.bin/serverless', ['offline', 'start'], {
-    env: { ...process.env, PORT: String(httpPort), LAMBDA_PORT: String(lambdaPort), ...env },
+    // Its own build folder: two servers building into one `.esbuild/` would serve each other's files.
+    env: { ...process.env, PORT: String(httpPort), LAMBDA_PORT: String(lambdaPort), ESBUILD_WORK_FOLDER: workFolder, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -27,6 +30,7 @@ export async function startOffline(env: Record<string, string> = {}): Promise<Of
     process.kill(-child.pid!, 'SIGTERM');
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
     if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    rmSync(workFolder, { recursive: true, force: true });
   };
   const deadline = Date.now() + 90_000;
   while (!/Server ready/.test(output)) {

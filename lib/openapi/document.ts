@@ -1,0 +1,897 @@
+/**
+ * The OpenAPI 3.1 document of the whole HTTP contract, generated from the zod schemas the routes
+ * validate with, so the docs cannot drift from validation.
+ * `npm run openapi` writes it to `openapi.yaml` (committed); the service serves that file
+ * (`functions/docs-spec.ts`), never this module: zod-openapi stays out of every Lambda bundle.
+ *
+ * Documentation-only metadata (component ids, descriptions, examples) is attached here through
+ * `z.globalRegistry`, never in the runtime schemas, which stay as small as validation needs.
+ */
+import * as z from 'zod/mini';
+import { createDocument, createSchema, type ZodOpenApiOperationObject, type ZodOpenApiOverride, type ZodOpenApiResponseObject } from 'zod-openapi';
+import { stringify } from 'yaml';
+import packageJson from '../../package.json' with { type: 'json' };
+import { ADMIN_USER_ORDERINGS, AdminUserListQuery, AdminUserPatchBody, MAX_PAGE_SIZE } from '../admin/schemas.js';
+import {
+  ChangePasswordBody,
+  Email,
+  ForgotPasswordBody,
+  FullName,
+  LoginBody,
+  LoginEmail,
+  LogoutBody,
+  Password,
+  RefreshBody,
+  RegisterBody,
+  ResetPasswordBody,
+  UpdateMeBody,
+} from '../auth/schemas.js';
+import { type FieldError, Problem as ProblemError, PROBLEM_STATUS, type ProblemCode, problems } from '../http/problem.js';
+import {
+  AuthResponse,
+  FieldError as FieldErrorSchema,
+  FORGOT_PASSWORD_DETAIL,
+  ForgotPasswordResponse,
+  HealthCheck,
+  HealthReport,
+  HealthUnavailable,
+  Liveness,
+  Problem,
+  RESET_PASSWORD_DETAIL,
+  ResetPasswordResponse,
+  TokenPair,
+  User,
+  UserList,
+} from './responses.js';
+
+type Method = 'get' | 'post' | 'patch' | 'delete';
+type Responses = ZodOpenApiOperationObject['responses'];
+type Ref = { $ref: string };
+
+// ---------------------------------------------------------------------------------------------
+// Examples (the values a reader sees; the problem examples use the service's own wording)
+
+const EXAMPLE_USER = {
+  id: '7c0e4f0a-3b1d-4c52-9a57-2f6f1c9d8e21',
+  email: 'ann@example.com',
+  full_name: 'Ann Lee',
+  is_active: true,
+  is_staff: false,
+  is_superuser: false,
+  date_joined: '2026-11-24T10:00:00.000Z',
+  last_login: '2026-11-24T10:05:00.000Z',
+};
+const EXAMPLE_PAIR = {
+  access: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI3YzBlNGYwYSIsInR5cGUiOiJhY2Nlc3MifQ.c2lnbmF0dXJl',
+  refresh: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI3YzBlNGYwYSIsInR5cGUiOiJyZWZyZXNoIn0.c2lnbmF0dXJl',
+  token_type: 'Bearer' as const,
+  expires_in: 1800,
+};
+const EXAMPLE_REQUEST_ID = '5f1b9c2e-8a43-4d7e-b0c1-3e2d9f6a7b80';
+const EXAMPLE_PASSWORD = 'correct-Horse-battery-42';
+
+// ---------------------------------------------------------------------------------------------
+// Metadata of the schemas (ids make them components; descriptions and examples are for readers)
+
+const describe = (schema: z.ZodMiniType, meta: { id?: string; description?: string; examples?: unknown[] }) => {
+  z.globalRegistry.add(schema, meta);
+};
+
+function describeSchemas() {
+  describe(Email, { description: 'An email address. Surrounding spaces are trimmed and it is lower-cased before use: `Ann@Example.COM ` and `ann@example.com` are one account.' });
+  describe(LoginEmail, { description: 'The account\'s email, trimmed and lower-cased. Its format is not checked: a malformed email fails like any wrong credential (401).' });
+  // One schema for every password field: where a new password is set, the operation states the policy.
+  describe(Password, { description: 'A password as typed (never trimmed).' });
+  describe(FullName, { description: 'The person\'s name, 1–150 characters after trimming.' });
+
+  describe(RegisterBody, { id: 'RegisterRequest', examples: [{ email: 'ann@example.com', password: EXAMPLE_PASSWORD, full_name: 'Ann Lee' }] });
+  describe(LoginBody, { id: 'LoginRequest', examples: [{ email: 'ann@example.com', password: EXAMPLE_PASSWORD }] });
+  describe(RefreshBody.shape.refresh, { description: 'A refresh token from a token pair.' });
+  // Logout takes the same body as refresh (one schema): one component.
+  describe(LogoutBody, { id: 'RefreshTokenRequest', examples: [{ refresh: EXAMPLE_PAIR.refresh }] });
+  describe(UpdateMeBody, { id: 'UpdateMeRequest', examples: [{ full_name: 'Ann Lee-Smith' }] });
+  describe(ChangePasswordBody, {
+    id: 'ChangePasswordRequest',
+    examples: [{ current_password: EXAMPLE_PASSWORD, new_password: 'another-Stable-horse-77' }],
+  });
+  describe(ForgotPasswordBody, { id: 'ForgotPasswordRequest', examples: [{ email: 'ann@example.com' }] });
+  describe(ResetPasswordBody.shape.token, { description: 'The token from the reset link (`?token=`). A blank or malformed token is `invalid_token`, like an unknown one.' });
+  describe(ResetPasswordBody, {
+    id: 'ResetPasswordRequest',
+    examples: [{ token: 'q3Jd0bM1r6X5c2dV8nLkP0sT9wYz4aHf7eUiGj1oKxE', new_password: 'another-Stable-horse-77' }],
+  });
+  describe(AdminUserPatchBody, {
+    id: 'AdminUserUpdateRequest',
+    description: 'At least one of the fields: a body with none of them (`{}`, or only misspelt fields) is a `validation_error` rather than a change that silently did nothing.',
+    examples: [{ is_active: false }],
+  });
+  describe(AdminUserListQuery.shape.search, { description: 'A case-insensitive part of the email or full name; empty lists everyone.' });
+  describe(AdminUserListQuery.shape.page, { description: 'The page to return, from 1.' });
+  describe(AdminUserListQuery.shape.page_size, { description: `Users per page, at most ${MAX_PAGE_SIZE}.` });
+  describe(AdminUserListQuery.shape.ordering, {
+    description: 'Sort field; a leading `-` sorts descending.',
+  });
+
+  describe(User.shape.id, { description: 'The user\'s id (UUID).' });
+  describe(User.shape.email, { description: 'Trimmed and lower-cased.' });
+  describe(User.shape.is_active, { description: 'An inactive user cannot sign in; their tokens stop working.' });
+  describe(User.shape.is_staff, { description: 'May use the admin routes and page.' });
+  describe(User.shape.is_superuser, { description: 'May also grant staff and manage other superusers.' });
+  describe(User.shape.date_joined, { description: 'ISO 8601, UTC.' });
+  describe(User.shape.last_login, { description: 'ISO 8601, UTC; `null` until the first login.' });
+  describe(User, { id: 'User', description: 'A user account. A password hash never appears in any response.', examples: [EXAMPLE_USER] });
+
+  describe(TokenPair.shape.access, { description: 'Access token (JWT): send it as `Authorization: Bearer <access>`.' });
+  describe(TokenPair.shape.refresh, { description: 'Refresh token (JWT): works once, at `POST /api/auth/refresh`.' });
+  describe(TokenPair.shape.expires_in, { description: 'The access token\'s lifetime in seconds.' });
+  describe(TokenPair, { id: 'TokenPair', examples: [EXAMPLE_PAIR] });
+  describe(AuthResponse, { id: 'AuthResponse', description: 'The signed-in user and a new token pair.', examples: [{ user: EXAMPLE_USER, ...EXAMPLE_PAIR }] });
+
+  describe(FieldErrorSchema, { id: 'FieldError', description: 'One failed rule; `field` is the dotted path of the input field.' });
+  describe(Problem.shape.type, { description: 'Always `about:blank`: `code` tells problems apart.' });
+  describe(Problem.shape.status, { description: 'The HTTP status of the response.' });
+  describe(Problem.shape.code, { description: 'A stable, machine-readable error code.' });
+  describe(Problem.shape.detail, { description: 'A sentence for people; do not parse it.' });
+  describe(Problem.shape.errors, { description: 'On `validation_error`: one entry per failed rule (a field breaking two rules has two entries).' });
+  describe(Problem.shape.request_id, { description: 'On 5xx: the request id to quote when reporting the problem.' });
+  describe(Problem, { id: 'Problem', description: 'RFC 9457 problem details, sent as `application/problem+json` for every 4xx and 5xx.' });
+
+  describe(HealthCheck.shape.latency_ms, { description: 'How long the check took, in milliseconds.' });
+  describe(HealthCheck, { id: 'HealthCheck' });
+  describe(HealthReport, {
+    id: 'HealthReport',
+    examples: [{ status: 'ok', checks: { database: { status: 'ok', latency_ms: 1.2 }, redis: { status: 'ok', latency_ms: 0.8 } }, version: packageJson.version }],
+  });
+  describe(HealthUnavailable, {
+    id: 'HealthUnavailable',
+    description: 'The health report when a dependency is down, with the problem fields `type`, `title`, `code` and `detail` (its `status` is the report\'s string, not a number).',
+    examples: [{
+      type: 'about:blank',
+      title: 'Service Unavailable',
+      code: 'service_unavailable',
+      detail: 'A dependency is unavailable.',
+      status: 'error',
+      checks: { database: { status: 'error', latency_ms: 1000.4 }, redis: { status: 'ok', latency_ms: 0.8 } },
+      version: packageJson.version,
+    }],
+  });
+  describe(Liveness, { id: 'Liveness', examples: [{ status: 'ok' }] });
+  describe(ForgotPasswordResponse, { id: 'ForgotPasswordResponse', examples: [{ detail: FORGOT_PASSWORD_DETAIL }] });
+  describe(ResetPasswordResponse, { id: 'ResetPasswordResponse', examples: [{ detail: RESET_PASSWORD_DETAIL }] });
+  describe(UserList.shape.count, { description: 'Users matching `search`, over all pages.' });
+  describe(AdminUserId.shape.id, { description: 'The user\'s id (UUID). Anything that names no user answers 404.' });
+  describe(UserList, { id: 'UserList', examples: [{ count: 1, page: 1, page_size: 20, results: [EXAMPLE_USER] }] });
+}
+
+/**
+ * Tidies what zod emits into what a reader and a code generator expect: no ±2^53 bounds on every
+ * integer, no zod regex next to a `format` (zod's email regex would reject ` Ann@Example.COM `,
+ * which the API accepts and normalises), and `type: [x, "null"]` instead of a nullable `anyOf`.
+ */
+const override: ZodOpenApiOverride = ({ jsonSchema, zodSchema }) => {
+  const schema = jsonSchema as Record<string, unknown>;
+  const wholeNumber = queryInteger(zodSchema);
+  if (wholeNumber) {
+    // A query-string integer is an integer to the client: the regex and string type are how it is parsed.
+    delete schema.pattern;
+    Object.assign(schema, { type: 'integer', ...wholeNumber });
+  }
+  if (schema.minimum === Number.MIN_SAFE_INTEGER) delete schema.minimum;
+  if (schema.maximum === Number.MAX_SAFE_INTEGER) delete schema.maximum;
+  if (schema.format && schema.pattern) delete schema.pattern;
+  const anyOf = schema.anyOf as Record<string, unknown>[] | undefined;
+  if (anyOf?.length === 2) {
+    const nullIndex = anyOf.findIndex((s) => s.type === 'null' && Object.keys(s).length === 1);
+    const other = anyOf[1 - nullIndex];
+    if (nullIndex >= 0 && other && typeof other.type === 'string' && !('$ref' in other)) {
+      delete schema.anyOf;
+      const { pattern: _pattern, ...rest } = other;
+      Object.assign(schema, rest.format ? rest : other, { type: [other.type, 'null'] });
+    }
+  }
+};
+
+type AnyZod = { _zod: { def: Record<string, unknown> & { type: string }; bag: Record<string, unknown> } };
+
+/**
+ * The bounds (and default) of a query-string integer, `z.pipe(z.string() /^\d+$/, … z.number())`
+ * optionally under `z._default()`; `undefined` for any other schema.
+ */
+function queryInteger(zodSchema: unknown): Record<string, unknown> | undefined {
+  let node = zodSchema as AnyZod;
+  const defaultValue = node._zod.def.type === 'default' ? node._zod.def.defaultValue : undefined;
+  if (node._zod.def.type === 'default') node = node._zod.def.innerType as AnyZod;
+  if (node._zod.def.type !== 'pipe' || (node._zod.def.in as AnyZod)._zod.def.type !== 'string') return undefined;
+  while (node._zod.def.type === 'pipe') node = node._zod.def.out as AnyZod;
+  if (node._zod.def.type !== 'number') return undefined;
+  const bounds: Record<string, unknown> = {};
+  for (const check of (node._zod.def.checks ?? []) as AnyZod[]) {
+    const { check: kind, value, inclusive } = check._zod.def;
+    if (kind === 'greater_than') bounds[inclusive ? 'minimum' : 'exclusiveMinimum'] = value;
+    if (kind === 'less_than') bounds[inclusive ? 'maximum' : 'exclusiveMaximum'] = value;
+  }
+  return defaultValue === undefined ? bounds : { ...bounds, default: defaultValue };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Headers, parameters and shared responses
+
+const header = (name: string): Ref => ({ $ref: `#/components/headers/${name}` });
+const response = (name: string): Ref => ({ $ref: `#/components/responses/${name}` });
+
+const HEADERS = {
+  'X-Request-Id': {
+    description: 'The id of this request, also in the service\'s logs. Quote it when reporting a problem.',
+    required: true,
+    schema: { type: 'string' },
+  },
+  'RateLimit-Limit': {
+    description: 'Requests allowed in the window of the most restrictive rate limit of this route. Sent once the request has passed validation, unless the limit is `off` or Redis could not be asked (limits then fail open).',
+    schema: { type: 'integer', minimum: 1 },
+  },
+  'RateLimit-Remaining': {
+    description: 'Requests left in that window.',
+    schema: { type: 'integer', minimum: 0 },
+  },
+  'RateLimit-Reset': {
+    description: 'Seconds until that window frees a request.',
+    schema: { type: 'integer', minimum: 1 },
+  },
+  'Retry-After': {
+    description: 'Whole seconds to wait before retrying.',
+    required: true,
+    schema: { type: 'integer', minimum: 1 },
+  },
+  'WWW-Authenticate': {
+    description: 'The authentication scheme to use: `Bearer`.',
+    required: true,
+    schema: { type: 'string', examples: ['Bearer'] },
+  },
+  Allow: {
+    description: 'The methods the path answers to.',
+    required: true,
+    schema: { type: 'string', examples: ['GET, PATCH'] },
+  },
+  ETag: {
+    description: 'The representation\'s version: send it back in `If-None-Match` to get a 304.',
+    required: true,
+    schema: { type: 'string' },
+  },
+  'Cache-Control': {
+    description: 'How long the response may be cached.',
+    required: true,
+    schema: { type: 'string' },
+  },
+} as const;
+
+/** Rate-limit headers on a response to a rate-limited route (429 makes them required). */
+const rateLimitHeaders = (required = false) =>
+  Object.fromEntries(
+    (['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'] as const).map((name) => [
+      name,
+      required ? { ...HEADERS[name], required: true } : header(name),
+    ]),
+  );
+
+/** When a route answers each code (the default description of a problem response). */
+const CODE_MEANINGS: Record<ProblemCode, string> = {
+  validation_error: 'a field is missing, of the wrong type or breaks a rule (`errors` lists each failed rule)',
+  invalid_json: 'the body is not valid JSON',
+  invalid_token: 'the reset token is unknown, expired, already used or malformed',
+  not_authenticated: 'the access token is missing, malformed, expired or tampered with, or its user is inactive or deleted',
+  invalid_credentials: 'wrong email or password, or an inactive account (one answer for every case)',
+  invalid_refresh_token: 'the refresh token is unknown, expired, revoked, reused after the grace window, or not a refresh token',
+  permission_denied: 'signed in, but not allowed',
+  not_found: 'no such route or resource',
+  method_not_allowed: 'the path exists, but not with this method',
+  email_taken: 'an account with this email already exists',
+  payload_too_large: 'the body is over 16 KiB',
+  unsupported_media_type: 'a body sent with a content type other than `application/json`',
+  rate_limited: 'a rate limit was hit',
+  internal_error: 'something unexpected (logged with `request_id`)',
+  service_unavailable: 'a dependency is down or timed out',
+};
+
+const PROBLEM_EXAMPLES: Record<ProblemCode, () => Record<string, unknown>> = {
+  validation_error: () => problems.validation([{ field: 'email', message: 'Enter a valid email address.' }]).toJSON(),
+  invalid_json: () => problems.invalidJson().toJSON(),
+  invalid_token: () => problems.invalidResetToken().toJSON(),
+  not_authenticated: () => problems.notAuthenticated().toJSON(),
+  invalid_credentials: () => problems.invalidCredentials().toJSON(),
+  invalid_refresh_token: () => problems.invalidRefreshToken().toJSON(),
+  permission_denied: () => problems.permissionDenied().toJSON(),
+  not_found: () => problems.notFound().toJSON(),
+  method_not_allowed: () => problems.methodNotAllowed(['GET']).toJSON(),
+  email_taken: () => problems.emailTaken().toJSON(),
+  payload_too_large: () => problems.payloadTooLarge(16 * 1024).toJSON(),
+  unsupported_media_type: () => problems.unsupportedMediaType().toJSON(),
+  rate_limited: () => new ProblemError('rate_limited', 'Too many requests. Try again in 42 seconds.').toJSON(),
+  internal_error: () => problems.internal().toJSON(EXAMPLE_REQUEST_ID),
+  service_unavailable: () => problems.unavailable().toJSON(EXAMPLE_REQUEST_ID),
+};
+
+/**
+ * A problem+json response of one status, narrowed to the codes this route can return there.
+ * `examples` replaces the generic example of a code (e.g. the route's own field errors).
+ */
+function problemResponse(
+  status: number,
+  codes: ProblemCode[],
+  options: {
+    description?: string;
+    headers?: Record<string, unknown>;
+    examples?: Partial<Record<ProblemCode, Record<string, unknown>>>;
+    requestId?: boolean;
+  } = {},
+): ZodOpenApiResponseObject {
+  for (const code of codes) {
+    if (PROBLEM_STATUS[code] !== status) throw new Error(`problem code ${code} is not a ${status}`);
+  }
+  const narrowed: Record<string, unknown> = {
+    type: 'object',
+    properties: {
+      status: { const: status },
+      code: codes.length === 1 ? { const: codes[0] } : { enum: codes },
+    },
+  };
+  if (options.requestId) {
+    (narrowed.properties as Record<string, unknown>).request_id = { type: 'string' };
+    narrowed.required = ['request_id'];
+  }
+  return {
+    description: options.description ?? codes.map((code) => `\`${code}\`: ${CODE_MEANINGS[code]}`).join('; '),
+    headers: { 'X-Request-Id': header('X-Request-Id'), ...options.headers } as ZodOpenApiResponseObject['headers'],
+    content: {
+      'application/problem+json': {
+        schema: { allOf: [{ $ref: '#/components/schemas/Problem' }, narrowed] },
+        examples: Object.fromEntries(codes.map((code) => [code, { value: options.examples?.[code] ?? PROBLEM_EXAMPLES[code]() }])),
+      },
+    },
+  };
+}
+
+const SHARED_RESPONSES = {
+  NotFound: problemResponse(404, ['not_found'], {
+    description: '`not_found`: no route matches the path (answered for any method), or the resource does not exist.',
+  }),
+  MethodNotAllowed: problemResponse(405, ['method_not_allowed'], {
+    description: '`method_not_allowed`: the path exists but not with this method. `Allow` lists its methods. Answered by every documented path for every method it does not document.',
+    headers: { Allow: header('Allow') },
+  }),
+  NotAuthenticated: problemResponse(401, ['not_authenticated'], {
+    description: '`not_authenticated`: the access token is missing, malformed, expired or tampered with, or its user is inactive or deleted.',
+    headers: { 'WWW-Authenticate': header('WWW-Authenticate') },
+  }),
+  PermissionDenied: problemResponse(403, ['permission_denied'], {
+    description: '`permission_denied`: signed in, but not allowed (a non-staff user on an admin route; a staff user who is not a superuser changing `is_staff` or another superuser).',
+  }),
+  PayloadTooLarge: problemResponse(413, ['payload_too_large'], { description: '`payload_too_large`: the body is over 16 KiB.' }),
+  UnsupportedMediaType: problemResponse(415, ['unsupported_media_type'], {
+    description: '`unsupported_media_type`: a body sent with a content type other than `application/json`.',
+  }),
+  RateLimited: problemResponse(429, ['rate_limited'], {
+    description: '`rate_limited`: a rate limit of this route was hit. Retry after `Retry-After` seconds.',
+    headers: { 'Retry-After': header('Retry-After'), ...rateLimitHeaders(true) },
+  }),
+  InternalError: problemResponse(500, ['internal_error'], {
+    description: '`internal_error`: something unexpected; it is logged with `request_id`.',
+    requestId: true,
+  }),
+  ServiceUnavailable: problemResponse(503, ['service_unavailable'], {
+    description: '`service_unavailable`: a dependency (Postgres, Redis, email) is down or timed out. Retry shortly.',
+    requestId: true,
+  }),
+  NotModified: {
+    description: 'Not Modified: the `If-None-Match` ETag is current.',
+    headers: { 'X-Request-Id': header('X-Request-Id'), ETag: header('ETag') },
+  },
+} satisfies Record<string, ZodOpenApiResponseObject>;
+
+const IF_NONE_MATCH = {
+  name: 'If-None-Match',
+  in: 'header' as const,
+  required: false,
+  description: 'An `ETag` from an earlier response: answered 304 when it is still current.',
+  schema: { type: 'string' as const },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+
+type Tag = 'Auth' | 'Password reset' | 'Admin' | 'Health' | 'Documentation';
+
+interface RateLimitDoc {
+  variable: string;
+  key: string;
+  defaultValue: string;
+}
+
+const RATE_LIMITS = {
+  login: { variable: 'RATE_LIMIT_LOGIN', key: 'client IP + email', defaultValue: '5/15m' },
+  loginIp: { variable: 'RATE_LIMIT_LOGIN_IP', key: 'client IP', defaultValue: '100/1m' },
+  register: { variable: 'RATE_LIMIT_REGISTER', key: 'client IP', defaultValue: '10/1h' },
+  forgotPassword: { variable: 'RATE_LIMIT_FORGOT_PASSWORD', key: 'client IP + email', defaultValue: '3/1h' },
+  resetPassword: { variable: 'RATE_LIMIT_RESET_PASSWORD', key: 'client IP', defaultValue: '10/1h' },
+  refresh: { variable: 'RATE_LIMIT_REFRESH', key: 'client IP', defaultValue: '60/1m' },
+} satisfies Record<string, RateLimitDoc>;
+
+interface OperationDoc {
+  operationId: string;
+  summary: string;
+  description: string;
+  tag: Tag;
+  /** `user`: a valid access token; `staff`: of a staff user. */
+  auth?: 'user' | 'staff';
+  /** The JSON body the route validates. */
+  body?: z.ZodMiniType;
+  query?: z.ZodMiniObject;
+  path?: z.ZodMiniObject;
+  /** Cacheable public resources answer `If-None-Match` with 304. */
+  conditional?: boolean;
+  rateLimits?: RateLimitDoc[];
+  /** Whether the route needs Postgres or Redis (503 when they are down). */
+  dependencies?: boolean;
+  /** The success responses. */
+  responses: Responses;
+  /** Problems beyond the ones the chain adds (400 for a body, 401 for auth, 429, 5xx). */
+  problems?: Partial<Record<number, ProblemCode[]>>;
+  /** The route's own example of `validation_error` field errors. */
+  validationExample?: FieldError[];
+  /** Other responses (already complete). */
+  extra?: Responses;
+}
+
+/** Documents one route: the problems its guards can raise are added here, once for all routes. */
+function operation(path: string, doc: OperationDoc): ZodOpenApiOperationObject {
+  const limited = (doc.rateLimits?.length ?? 0) > 0;
+  const withRateLimitHeaders = (r: ZodOpenApiResponseObject | Ref): ZodOpenApiResponseObject | Ref =>
+    limited && !('$ref' in r) ? { ...r, headers: { ...(r.headers as object), ...rateLimitHeaders() } as ZodOpenApiResponseObject['headers'] } : r;
+
+  const responses: Record<string, ZodOpenApiResponseObject | Ref> = {};
+  for (const [status, r] of Object.entries(doc.responses)) {
+    const res = r as ZodOpenApiResponseObject;
+    responses[status] = withRateLimitHeaders({ ...res, headers: { 'X-Request-Id': header('X-Request-Id'), ...(res.headers as object) } as ZodOpenApiResponseObject['headers'] });
+  }
+  if (doc.conditional) responses['304'] = response('NotModified');
+
+  const extraProblems = { ...doc.problems };
+  const badRequest: ProblemCode[] = [];
+  if (doc.body) badRequest.push('validation_error', 'invalid_json');
+  else if (doc.query) badRequest.push('validation_error');
+  for (const code of extraProblems[400] ?? []) if (!badRequest.includes(code)) badRequest.push(code);
+  delete extraProblems[400];
+  if (badRequest.length) {
+    const validationExample = doc.validationExample && problems.validation(doc.validationExample, doc.body ? undefined : 'Query string is invalid.').toJSON();
+    responses['400'] = withRateLimitHeaders(problemResponse(400, badRequest, validationExample ? { examples: { validation_error: validationExample } } : {}));
+  }
+  if (doc.auth) responses['401'] = response('NotAuthenticated');
+  if (doc.auth === 'staff') responses['403'] = response('PermissionDenied');
+  for (const [status, codes] of Object.entries(extraProblems)) {
+    if (codes) responses[status] = withRateLimitHeaders(problemResponse(Number(status), codes));
+  }
+  Object.assign(responses, doc.extra);
+  if (doc.body) {
+    responses['413'] = response('PayloadTooLarge');
+    responses['415'] = response('UnsupportedMediaType');
+  }
+  if (limited) responses['429'] = response('RateLimited');
+  responses['500'] = response('InternalError');
+  if (doc.dependencies) responses['503'] ??= response('ServiceUnavailable');
+
+  const notes = [doc.description];
+  if (limited) {
+    notes.push(
+      'Rate limited (sliding windows, checked after validation):\n' +
+        doc.rateLimits!.map((l) => `- \`${l.variable}\`: per ${l.key}, default \`${l.defaultValue}\``).join('\n'),
+    );
+  }
+  notes.push(`Also answers at \`${path}/\` (trailing slash).`);
+
+  const sorted = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
+  return {
+    operationId: doc.operationId,
+    summary: doc.summary,
+    description: notes.join('\n\n'),
+    tags: [doc.tag],
+    security: doc.auth ? [{ bearerAuth: [] }] : [],
+    ...(doc.query || doc.path ? { requestParams: { ...(doc.query ? { query: doc.query } : {}), ...(doc.path ? { path: doc.path } : {}) } } : {}),
+    ...(doc.conditional ? { parameters: [{ $ref: '#/components/parameters/IfNoneMatch' }] } : {}),
+    ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: doc.body } } } } : {}),
+    responses: sorted as Responses,
+  };
+}
+
+const json = (schema: z.ZodMiniType, description: string): ZodOpenApiResponseObject => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const empty = (description: string): ZodOpenApiResponseObject => ({ description });
+const html = (description: string, { etag = true } = {}): ZodOpenApiResponseObject => ({
+  description,
+  headers: { ...(etag ? { ETag: header('ETag') } : {}), 'Cache-Control': header('Cache-Control') } as ZodOpenApiResponseObject['headers'],
+  content: { 'text/html': { schema: { type: 'string' } } },
+});
+
+const PASSWORD_POLICY =
+  'Password policy (each failed rule is its own entry in `errors`): at least 8 characters; at most 72 bytes of UTF-8 (longer is refused, never truncated); not entirely numeric; not a common password; not too similar to the email\'s local part or the full name.';
+
+const AdminUserId = z.object({ id: z.string() });
+
+/** Every route of the contract, keyed by path and method. */
+function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
+  const signedIn = (description: string) => json(AuthResponse, description);
+  return {
+    '/api/auth/register': {
+      post: {
+        operationId: 'register',
+        summary: 'Create an account',
+        tag: 'Auth',
+        description: `Creates an account and signs it in. Two concurrent registrations of one email: exactly one 201, the other 409.\n\n${PASSWORD_POLICY}`,
+        body: RegisterBody,
+        rateLimits: [RATE_LIMITS.register],
+        dependencies: true,
+        responses: { '201': signedIn('The new user and a token pair.') },
+        problems: { 409: ['email_taken'] },
+        validationExample: [
+          { field: 'password', message: 'This password is too short. It must contain at least 8 characters.' },
+          { field: 'password', message: 'This password is entirely numeric.' },
+        ],
+      },
+    },
+    '/api/auth/login': {
+      post: {
+        operationId: 'login',
+        summary: 'Sign in with email and password',
+        tag: 'Auth',
+        description: 'Answers the user (with `last_login` already updated) and a new token pair, starting a new session. Every failure (unknown email, wrong password, inactive account) is the same 401 with the same body and timing.',
+        body: LoginBody,
+        rateLimits: [RATE_LIMITS.login, RATE_LIMITS.loginIp],
+        dependencies: true,
+        responses: { '200': signedIn('The user and a token pair.') },
+        problems: { 401: ['invalid_credentials'] },
+        validationExample: [{ field: 'password', message: 'This field is required.' }],
+      },
+    },
+    '/api/auth/refresh': {
+      post: {
+        operationId: 'refreshTokens',
+        summary: 'Exchange a refresh token for a new token pair',
+        tag: 'Auth',
+        description: 'Rotation: each refresh token works once. The same token presented again within the grace window (`REFRESH_REUSE_GRACE_S`, default 10 s: concurrent client retries) gets another pair of the same session; later, the whole session is revoked and the answer is 401.',
+        body: RefreshBody,
+        rateLimits: [RATE_LIMITS.refresh],
+        dependencies: true,
+        responses: { '200': json(TokenPair, 'A new token pair.') },
+        problems: { 401: ['invalid_refresh_token'] },
+        validationExample: [{ field: 'refresh', message: 'This field is required.' }],
+      },
+    },
+    '/api/auth/logout': {
+      post: {
+        operationId: 'logout',
+        summary: 'Sign out the session of a refresh token',
+        tag: 'Auth',
+        description: 'Revokes the refresh token\'s session (every token descended from its login). Idempotent: an already revoked or expired token also gets 204; a malformed or forged one gets 401.',
+        body: LogoutBody,
+        dependencies: true,
+        responses: { '204': empty('Signed out.') },
+        problems: { 401: ['invalid_refresh_token'] },
+        validationExample: [{ field: 'refresh', message: 'This field is required.' }],
+      },
+    },
+    '/api/auth/me': {
+      get: {
+        operationId: 'getMe',
+        summary: 'The signed-in user',
+        tag: 'Auth',
+        description: 'The user of the access token.',
+        auth: 'user',
+        dependencies: true,
+        responses: { '200': json(User, 'The signed-in user.') },
+      },
+      patch: {
+        operationId: 'updateMe',
+        summary: 'Edit the signed-in user\'s profile',
+        tag: 'Auth',
+        description: 'Changes the signed-in user\'s full name.',
+        auth: 'user',
+        body: UpdateMeBody,
+        dependencies: true,
+        responses: { '200': json(User, 'The updated user.') },
+        validationExample: [{ field: 'full_name', message: 'This field may not be blank.' }],
+      },
+    },
+    '/api/auth/change-password': {
+      post: {
+        operationId: 'changePassword',
+        summary: 'Change the signed-in user\'s password',
+        tag: 'Auth',
+        description: `Sets a new password after checking the current one, and signs out every session of the user (the access token in hand keeps working until it expires). A wrong current password is a \`validation_error\` on \`current_password\`.\n\n${PASSWORD_POLICY}`,
+        auth: 'user',
+        body: ChangePasswordBody,
+        dependencies: true,
+        responses: { '204': empty('Password changed; every refresh token of the user is revoked.') },
+        validationExample: [{ field: 'current_password', message: 'Your current password was entered incorrectly. Please enter it again.' }],
+      },
+    },
+    '/api/auth/forgot-password': {
+      post: {
+        operationId: 'forgotPassword',
+        summary: 'Email a password reset link',
+        tag: 'Password reset',
+        description: 'Always 202 with the same body, whether the email has an active account, an inactive one or none: the answer reveals nothing about accounts. For an active account, a single-use token is created (any earlier one is invalidated) and a link `${FRONTEND_URL}/reset-password?token=<token>` is emailed. The token never appears in a response.',
+        body: ForgotPasswordBody,
+        rateLimits: [RATE_LIMITS.forgotPassword],
+        dependencies: true,
+        responses: { '202': json(ForgotPasswordResponse, 'Accepted: an email is sent if the account exists and is active.') },
+        validationExample: [{ field: 'email', message: 'Enter a valid email address.' }],
+      },
+    },
+    '/api/auth/reset-password': {
+      post: {
+        operationId: 'resetPassword',
+        summary: 'Set a new password with a reset token',
+        tag: 'Password reset',
+        description: `Consumes the token atomically (of two concurrent uses, one succeeds) and signs out every session of the user. A token that is unknown, expired, already used or malformed is \`invalid_token\`; a missing \`token\` field is \`validation_error\`. A password that fails the policy is \`validation_error\` and the token stays usable. Needs Redis: 503 when it is down.\n\n${PASSWORD_POLICY}`,
+        body: ResetPasswordBody,
+        rateLimits: [RATE_LIMITS.resetPassword],
+        dependencies: true,
+        responses: { '200': json(ResetPasswordResponse, 'The password was reset.') },
+        problems: { 400: ['invalid_token'] },
+        validationExample: [{ field: 'new_password', message: 'This password is too common.' }],
+      },
+    },
+    '/health': {
+      get: {
+        operationId: 'getHealth',
+        summary: 'Readiness: Postgres and Redis checked',
+        tag: 'Health',
+        description: 'Checks Postgres and Redis, each with a short timeout, in parallel; never takes more than 3 s.',
+        responses: { '200': json(HealthReport, 'Every dependency answered.') },
+        extra: {
+          '503': {
+            description: 'A dependency is down or too slow: the health report with `status: "error"`, sent as problem+json (`code: service_unavailable`).',
+            headers: { 'X-Request-Id': header('X-Request-Id') } as ZodOpenApiResponseObject['headers'],
+            content: { 'application/problem+json': { schema: HealthUnavailable } },
+          },
+        },
+      },
+    },
+    '/health/live': {
+      get: {
+        operationId: 'getLiveness',
+        summary: 'Liveness: the function runs',
+        tag: 'Health',
+        description: 'Answers without touching any dependency.',
+        responses: { '200': json(Liveness, 'Alive.') },
+      },
+    },
+    '/api/openapi.json': {
+      get: {
+        operationId: 'getOpenApiJson',
+        summary: 'This document (JSON)',
+        tag: 'Documentation',
+        description: 'The OpenAPI 3.1 document of the API, as JSON.',
+        conditional: true,
+        responses: {
+          '200': {
+            description: 'The OpenAPI document.',
+            headers: { ETag: header('ETag'), 'Cache-Control': header('Cache-Control') } as ZodOpenApiResponseObject['headers'],
+            content: { 'application/json': { schema: { type: 'object', description: 'An OpenAPI 3.1 document.' } } },
+          },
+        },
+      },
+    },
+    '/api/openapi.yaml': {
+      get: {
+        operationId: 'getOpenApiYaml',
+        summary: 'This document (YAML)',
+        tag: 'Documentation',
+        description: 'The OpenAPI 3.1 document of the API, as YAML (the `openapi.yaml` of the repository).',
+        conditional: true,
+        responses: {
+          '200': {
+            description: 'The OpenAPI document.',
+            headers: { ETag: header('ETag'), 'Cache-Control': header('Cache-Control') } as ZodOpenApiResponseObject['headers'],
+            content: { 'application/yaml': { schema: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    '/api/docs': {
+      get: {
+        operationId: 'getSwaggerUi',
+        summary: 'Swagger UI for this document',
+        tag: 'Documentation',
+        description: 'Interactive documentation: sign in with **Authorize** (an access token from login) and try requests out. Served entirely by the service: it works with no internet access.',
+        conditional: true,
+        responses: { '200': html('The Swagger UI page.') },
+      },
+    },
+    '/api/redoc': {
+      get: {
+        operationId: 'getRedoc',
+        summary: 'ReDoc for this document',
+        tag: 'Documentation',
+        description: 'Reference documentation (ReDoc), served entirely by the service: it works with no internet access.',
+        conditional: true,
+        responses: { '200': html('The ReDoc page.') },
+      },
+    },
+    '/api/docs/assets/{file}': {
+      get: {
+        operationId: 'getDocsAsset',
+        summary: 'A script or stylesheet of the documentation pages',
+        tag: 'Documentation',
+        description: 'The files the documentation pages load. Their names carry a content hash, so they are cached for a year. Sent gzip-compressed when the client accepts it.',
+        path: z.object({ file: z.string() }),
+        conditional: true,
+        responses: {
+          '200': {
+            description: 'The file.',
+            headers: {
+              ETag: header('ETag'),
+              'Cache-Control': header('Cache-Control'),
+              'Content-Encoding': { description: '`gzip` when the request\'s `Accept-Encoding` allows it.', schema: { type: 'string', enum: ['gzip'] } },
+            } as ZodOpenApiResponseObject['headers'],
+            content: {
+              'text/javascript': { schema: { type: 'string' } },
+              'text/css': { schema: { type: 'string' } },
+            },
+          },
+        },
+        extra: { '404': response('NotFound') },
+      },
+    },
+    '/admin': {
+      get: {
+        operationId: 'getAdminPage',
+        summary: 'The admin web page',
+        tag: 'Admin',
+        description: 'A single page for staff: sign in, list, search and paginate users, view one, activate or deactivate, grant or revoke staff, revoke sessions, delete. The page itself is public; everything it shows comes from the staff-only routes below.',
+        responses: { '200': html('The admin page (never cached: its CSP changes with each release).', { etag: false }) },
+      },
+    },
+    '/api/admin/users': {
+      get: {
+        operationId: 'listUsers',
+        summary: 'List and search users',
+        tag: 'Admin',
+        description: `One page of users. \`ordering\` is one of ${ADMIN_USER_ORDERINGS.map((o) => `\`${o}\``).join(', ')}.`,
+        auth: 'staff',
+        query: AdminUserListQuery,
+        dependencies: true,
+        responses: { '200': json(UserList, 'One page of users.') },
+        validationExample: [{ field: 'page_size', message: 'Ensure this value is less than or equal to 100.' }],
+      },
+    },
+    '/api/admin/users/{id}': {
+      get: {
+        operationId: 'getUser',
+        summary: 'One user',
+        tag: 'Admin',
+        description: 'A user by id.',
+        auth: 'staff',
+        path: AdminUserId,
+        dependencies: true,
+        responses: { '200': json(User, 'The user.') },
+        extra: { '404': response('NotFound') },
+      },
+      patch: {
+        operationId: 'updateUser',
+        summary: 'Edit a user',
+        tag: 'Admin',
+        description: 'Changes any of `full_name`, `is_active` and `is_staff`. Deactivating a user stops their access tokens at once. Only a superuser may change `is_staff` or edit another superuser.',
+        auth: 'staff',
+        path: AdminUserId,
+        body: AdminUserPatchBody,
+        dependencies: true,
+        responses: { '200': json(User, 'The updated user.') },
+        validationExample: [{ field: 'is_active', message: 'Must be true or false.' }],
+        extra: { '404': response('NotFound') },
+      },
+      delete: {
+        operationId: 'deleteUser',
+        summary: 'Delete a user',
+        tag: 'Admin',
+        description: 'Deletes the user and their sessions. Only a superuser may delete another superuser.',
+        auth: 'staff',
+        path: AdminUserId,
+        dependencies: true,
+        responses: { '204': empty('Deleted.') },
+        extra: { '404': response('NotFound') },
+      },
+    },
+    '/api/admin/users/{id}/revoke-sessions': {
+      post: {
+        operationId: 'revokeUserSessions',
+        summary: 'Sign a user out everywhere',
+        tag: 'Admin',
+        description: 'Revokes every refresh token of the user (their access tokens run out within their lifetime). Takes no body.',
+        auth: 'staff',
+        path: AdminUserId,
+        dependencies: true,
+        responses: { '204': empty('Every session of the user is revoked.') },
+        extra: { '404': response('NotFound') },
+      },
+    },
+  };
+}
+
+const INFO_DESCRIPTION = `JWT authentication service: accounts, sign-in with access and refresh tokens, password reset, and staff administration.
+
+## Conventions
+- Bodies are JSON (\`application/json; charset=utf-8\`), fields in snake_case. Unknown request fields are ignored.
+- Every route also answers with a trailing slash (\`/api/auth/login/\`).
+- Emails are trimmed and lower-cased before they are stored or compared.
+- Timestamps are ISO 8601 UTC strings (\`2026-11-24T10:00:00.000Z\`).
+- Authenticated routes take \`Authorization: Bearer <access token>\` (see **Authorize**).
+- Every response carries \`X-Request-Id\`.
+
+## Errors
+Every 4xx and 5xx is an RFC 9457 problem (\`application/problem+json\`) whose \`code\` is one of:
+${Object.entries(PROBLEM_STATUS).map(([code, status]) => `\`${code}\` (${status})`).join(', ')}.
+A missing or wrongly typed field is \`validation_error\`, checked before anything else, with one entry in \`errors\` per failed rule.
+A body that is not valid JSON is \`invalid_json\`; a non-JSON content type is 415; a body over 16 KiB is 413.
+Any path no route matches answers 404 \`not_found\` (components/responses/NotFound), and a documented path called with a method it does not document answers 405 \`method_not_allowed\` with \`Allow\` (components/responses/MethodNotAllowed).
+
+## Rate limits
+Sliding windows in Redis, configured by \`RATE_LIMIT_*\` as \`<count>/<window>\` (\`5/15m\`) or \`off\`. Over a limit: 429 \`rate_limited\` with \`Retry-After\`; responses of rate-limited routes carry \`RateLimit-Limit\`, \`RateLimit-Remaining\` and \`RateLimit-Reset\`. The client IP is the one API Gateway saw, never a client-supplied header.`;
+
+const TAGS: { name: Tag; description: string }[] = [
+  { name: 'Auth', description: 'Accounts, sessions (token pairs) and the signed-in user.' },
+  { name: 'Password reset', description: 'Forgotten passwords: a reset link by email, then a new password.' },
+  { name: 'Admin', description: 'Staff only: the admin page and user management.' },
+  { name: 'Health', description: 'Liveness and readiness probes.' },
+  { name: 'Documentation', description: 'This document and its Swagger UI and ReDoc pages.' },
+];
+
+/** Builds the OpenAPI 3.1 document of the whole contract. */
+export function buildOpenApiDocument() {
+  describeSchemas();
+  const pathItems = Object.fromEntries(
+    Object.entries(paths()).map(([path, methods]) => [
+      path,
+      Object.fromEntries(Object.entries(methods).map(([method, doc]) => [method, operation(path, doc!)])),
+    ]),
+  );
+  return createDocument(
+    {
+      openapi: '3.1.0',
+      info: {
+        title: 'Auth service API',
+        version: packageJson.version,
+        description: INFO_DESCRIPTION,
+        // The package is private: no open-source licence applies.
+        license: { name: 'Proprietary' },
+      },
+      // Relative: the pages call the API they are served by (http://localhost:3000 under `npm run dev`).
+      servers: [{ url: '/', description: 'This service' }],
+      tags: TAGS,
+      paths: pathItems,
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'An access token from `POST /api/auth/login` or `/api/auth/register` (`access`), valid for `expires_in` seconds.',
+          },
+        },
+        parameters: { IfNoneMatch: IF_NONE_MATCH },
+        headers: HEADERS as unknown as Record<string, { schema: Record<string, unknown> }>,
+        responses: SHARED_RESPONSES,
+        // Problem is referenced only from raw schemas (the per-route narrowing): rendered on its own.
+        schemas: createSchema(Problem, { io: 'output', opts: { override } }).components as Record<string, Record<string, unknown>>,
+      },
+    },
+    { override, outputIdSuffix: 'Response' },
+  );
+}
+
+export type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>;
+
+/** The document as `openapi.yaml` holds it. */
+export function openApiYaml(document: OpenApiDocument = buildOpenApiDocument()): string {
+  return `# Generated by \`npm run openapi\` from lib/openapi/document.ts: edit that, not this file.\n${stringify(document, { lineWidth: 0, aliasDuplicateObjects: false })}`;
+}

@@ -1,0 +1,301 @@
+/**
+ * Real responses of every route, checked against openapi.yaml (tests/helpers/contract.ts): the
+ * happy path of each route and each documented error that can be triggered from outside.
+ *
+ * One row per response in CASES. A row names the documented route (`METHOD /path/{template}`);
+ * its handler comes from lib/http/routes.json (the catch-all for undocumented paths and methods).
+ * `request` builds the call (accounts come from the context); `env` gives the handler a cold start
+ * of its own under other configuration (a closed database port, a tiny rate limit).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import routes from '../lib/http/routes.json' with { type: 'json' };
+import type { ProblemCode } from '../lib/http/problem.js';
+import { DOCS_ASSETS } from '../lib/docs/assets.generated.js';
+import { OPENAPI_JSON } from '../lib/openapi/spec.generated.js';
+import { createAccount } from './helpers/admin.js';
+import { documentedRoutes, expectMatchesSpec } from './helpers/contract.js';
+import { importFresh } from './helpers/fresh.js';
+import { call, randomIp, type RequestOptions, type TestResponse } from './helpers/http.js';
+import { resetTokenFor } from './helpers/mailbox.js';
+import { closedPort } from './helpers/ports.js';
+import { registerAccount, STRONG_PASSWORD, type TestAccount, uniqueEmail } from './helpers/users.js';
+
+type Handler = (event: any, context: any) => Promise<any>;
+
+interface Context {
+  /** A fresh, signed-in regular account. */
+  account: () => Promise<TestAccount>;
+  /** A fresh, signed-in staff account. */
+  staff: () => Promise<TestAccount>;
+  /** The handler under test (for requests that must come first, like the one a limit counts). */
+  handler: Handler;
+  /** Calls another route (`'POST /api/auth/forgot-password'`). */
+  call: (route: string, options?: RequestOptions) => Promise<TestResponse>;
+}
+
+interface Case {
+  /** The documented route: `METHOD /path` with the spec's `{param}` templates. */
+  route: string;
+  status: number;
+  /** The problem `code` the response must carry. */
+  code?: ProblemCode;
+  /** What makes this row differ from the route's others. */
+  what?: string;
+  /** Configuration for a cold start of the handler of its own. */
+  env?: Record<string, string> | (() => Promise<Record<string, string>>);
+  /** The request; `path` is the concrete path when the template has parameters. */
+  request?: (ctx: Context) => Promise<RequestOptions & { path?: string }> | (RequestOptions & { path?: string });
+}
+
+const NEW_PASSWORD = 'another-Stable-horse-77';
+const oversized = () => ({ rawBody: JSON.stringify({ padding: 'x'.repeat(17 * 1024) }), headers: { 'content-type': 'application/json' } });
+const invalidJson = () => ({ rawBody: '{"email": ', headers: { 'content-type': 'application/json' } });
+const plainText = () => ({ rawBody: 'hello', headers: { 'content-type': 'text/plain' } });
+const userPath = (id: string) => ({ path: `/api/admin/users/${id}`, pathParameters: { id } });
+const closedDatabase = async () => ({ DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/none` });
+
+const CASES: Case[] = [
+  // Health
+  { route: 'GET /health', status: 200 },
+  { route: 'GET /health', status: 503, what: 'Postgres down', env: closedDatabase },
+  { route: 'GET /health/live', status: 200 },
+  { route: 'GET /health/live', status: 200, what: 'trailing slash', request: () => ({ path: '/health/live/' }) },
+
+  // Register
+  {
+    route: 'POST /api/auth/register',
+    status: 201,
+    request: () => ({ body: { email: ` ${uniqueEmail('Contract').toUpperCase()} `, password: STRONG_PASSWORD, full_name: 'Ann Lee' } }),
+  },
+  { route: 'POST /api/auth/register', status: 400, code: 'validation_error', request: () => ({ body: { email: 'nope', password: '123' } }) },
+  { route: 'POST /api/auth/register', status: 400, code: 'invalid_json', request: invalidJson },
+  {
+    route: 'POST /api/auth/register',
+    status: 409,
+    code: 'email_taken',
+    request: async ({ account }) => ({ body: { email: (await account()).email, password: STRONG_PASSWORD, full_name: 'Ann Lee' } }),
+  },
+  { route: 'POST /api/auth/register', status: 413, code: 'payload_too_large', request: oversized },
+  { route: 'POST /api/auth/register', status: 415, code: 'unsupported_media_type', request: plainText },
+  {
+    route: 'POST /api/auth/register',
+    status: 429,
+    code: 'rate_limited',
+    env: { RATE_LIMIT_REGISTER: '1/1h' },
+    request: async ({ handler }) => {
+      const sourceIp = randomIp();
+      const body = { email: uniqueEmail(), password: STRONG_PASSWORD, full_name: 'Ann Lee' };
+      expect((await call(handler, 'POST', '/api/auth/register', { body, sourceIp })).status).toBe(201);
+      return { body: { ...body, email: uniqueEmail() }, sourceIp };
+    },
+  },
+
+  // Login
+  { route: 'POST /api/auth/login', status: 200, request: async ({ account }) => ({ body: { email: (await account()).email, password: STRONG_PASSWORD } }) },
+  { route: 'POST /api/auth/login', status: 400, code: 'validation_error', request: () => ({ body: { email: 42 } }) },
+  {
+    route: 'POST /api/auth/login',
+    status: 401,
+    code: 'invalid_credentials',
+    request: async ({ account }) => ({ body: { email: (await account()).email, password: 'wrong-Password-1' } }),
+  },
+  {
+    route: 'POST /api/auth/login',
+    status: 429,
+    code: 'rate_limited',
+    env: { RATE_LIMIT_LOGIN: '1/15m' },
+    request: async ({ handler }) => {
+      const attempt = { body: { email: uniqueEmail(), password: 'wrong-Password-1' }, sourceIp: randomIp() };
+      expect((await call(handler, 'POST', '/api/auth/login', attempt)).status).toBe(401);
+      return attempt;
+    },
+  },
+  {
+    route: 'POST /api/auth/login',
+    status: 503,
+    code: 'service_unavailable',
+    what: 'Postgres down',
+    env: closedDatabase,
+    request: () => ({ body: { email: uniqueEmail(), password: STRONG_PASSWORD } }),
+  },
+
+  // Sessions
+  { route: 'POST /api/auth/refresh', status: 200, request: async ({ account }) => ({ body: { refresh: (await account()).refresh } }) },
+  { route: 'POST /api/auth/refresh', status: 400, code: 'validation_error', request: () => ({ body: {} }) },
+  { route: 'POST /api/auth/refresh', status: 401, code: 'invalid_refresh_token', request: () => ({ body: { refresh: 'not-a-token' } }) },
+  { route: 'POST /api/auth/logout', status: 204, request: async ({ account }) => ({ body: { refresh: (await account()).refresh } }) },
+  { route: 'POST /api/auth/logout', status: 400, code: 'validation_error', request: () => ({ body: { refresh: 7 } }) },
+  { route: 'POST /api/auth/logout', status: 401, code: 'invalid_refresh_token', request: () => ({ body: { refresh: 'not-a-token' } }) },
+
+  // The signed-in user
+  { route: 'GET /api/auth/me', status: 200, request: async ({ account }) => ({ token: (await account()).access }) },
+  { route: 'GET /api/auth/me', status: 401, code: 'not_authenticated', what: 'no token' },
+  { route: 'PATCH /api/auth/me', status: 200, request: async ({ account }) => ({ token: (await account()).access, body: { full_name: 'Ann Lee-Smith' } }) },
+  { route: 'PATCH /api/auth/me', status: 400, code: 'validation_error', request: async ({ account }) => ({ token: (await account()).access, body: { full_name: '  ' } }) },
+  { route: 'PATCH /api/auth/me', status: 401, code: 'not_authenticated', request: () => ({ token: 'garbage', body: { full_name: 'Ann' } }) },
+  {
+    route: 'POST /api/auth/change-password',
+    status: 204,
+    request: async ({ account }) => ({ token: (await account()).access, body: { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD } }),
+  },
+  {
+    route: 'POST /api/auth/change-password',
+    status: 400,
+    code: 'validation_error',
+    what: 'wrong current password',
+    request: async ({ account }) => ({ token: (await account()).access, body: { current_password: 'wrong-Password-1', new_password: NEW_PASSWORD } }),
+  },
+  { route: 'POST /api/auth/change-password', status: 401, code: 'not_authenticated', request: () => ({ body: { current_password: 'a', new_password: 'b' } }) },
+
+  // Password reset
+  { route: 'POST /api/auth/forgot-password', status: 202, request: () => ({ body: { email: uniqueEmail('nobody') } }) },
+  { route: 'POST /api/auth/forgot-password', status: 400, code: 'validation_error', request: () => ({ body: { email: 'not an email' } }) },
+  {
+    route: 'POST /api/auth/reset-password',
+    status: 200,
+    request: async ({ account, call: callRoute }) => {
+      const { email } = await account();
+      expect((await callRoute('POST /api/auth/forgot-password', { body: { email } })).status).toBe(202);
+      return { body: { token: await resetTokenFor(email), new_password: NEW_PASSWORD } };
+    },
+  },
+  { route: 'POST /api/auth/reset-password', status: 400, code: 'invalid_token', request: () => ({ body: { token: 'unknown', new_password: NEW_PASSWORD } }) },
+  { route: 'POST /api/auth/reset-password', status: 400, code: 'validation_error', request: () => ({ body: { new_password: NEW_PASSWORD } }) },
+
+  // Admin
+  { route: 'GET /admin', status: 200 },
+  { route: 'GET /api/admin/users', status: 200, request: async ({ staff }) => ({ token: (await staff()).access, query: { page_size: '5', ordering: 'email' } }) },
+  { route: 'GET /api/admin/users', status: 400, code: 'validation_error', request: async ({ staff }) => ({ token: (await staff()).access, query: { page_size: '1000' } }) },
+  { route: 'GET /api/admin/users', status: 401, code: 'not_authenticated' },
+  { route: 'GET /api/admin/users', status: 403, code: 'permission_denied', request: async ({ account }) => ({ token: (await account()).access }) },
+  {
+    route: 'GET /api/admin/users/{id}',
+    status: 200,
+    request: async ({ staff, account }) => ({ token: (await staff()).access, ...userPath((await account()).id) }),
+  },
+  {
+    route: 'GET /api/admin/users/{id}',
+    status: 404,
+    code: 'not_found',
+    request: async ({ staff }) => ({ token: (await staff()).access, ...userPath('00000000-0000-4000-8000-000000000000') }),
+  },
+  {
+    route: 'PATCH /api/admin/users/{id}',
+    status: 200,
+    request: async ({ staff, account }) => ({ token: (await staff()).access, body: { is_active: false }, ...userPath((await account()).id) }),
+  },
+  {
+    route: 'PATCH /api/admin/users/{id}',
+    status: 400,
+    code: 'validation_error',
+    what: 'no field',
+    request: async ({ staff, account }) => ({ token: (await staff()).access, body: {}, ...userPath((await account()).id) }),
+  },
+  {
+    route: 'PATCH /api/admin/users/{id}',
+    status: 403,
+    code: 'permission_denied',
+    what: 'staff granting staff',
+    request: async ({ staff, account }) => ({ token: (await staff()).access, body: { is_staff: true }, ...userPath((await account()).id) }),
+  },
+  {
+    route: 'DELETE /api/admin/users/{id}',
+    status: 204,
+    request: async ({ staff, account }) => ({ token: (await staff()).access, ...userPath((await account()).id) }),
+  },
+  {
+    route: 'POST /api/admin/users/{id}/revoke-sessions',
+    status: 204,
+    request: async ({ staff, account }) => {
+      const { id } = await account();
+      return { token: (await staff()).access, path: `/api/admin/users/${id}/revoke-sessions`, pathParameters: { id } };
+    },
+  },
+
+  // Documentation
+  { route: 'GET /api/openapi.json', status: 200 },
+  { route: 'GET /api/openapi.json', status: 304, request: () => ({ headers: { 'if-none-match': OPENAPI_JSON.etag } }) },
+  { route: 'GET /api/openapi.yaml', status: 200 },
+  { route: 'GET /api/docs', status: 200 },
+  { route: 'GET /api/redoc', status: 200 },
+  {
+    route: 'GET /api/docs/assets/{file}',
+    status: 200,
+    request: () => ({ path: `/api/docs/assets/${DOCS_ASSETS.swaggerUiCss.name}`, pathParameters: { file: DOCS_ASSETS.swaggerUiCss.name } }),
+  },
+  {
+    route: 'GET /api/docs/assets/{file}',
+    status: 404,
+    code: 'not_found',
+    request: () => ({ path: '/api/docs/assets/swagger-ui.css', pathParameters: { file: 'swagger-ui.css' } }),
+  },
+
+  // Anything else: the catch-all's generic 404 and 405
+  { route: 'GET /api/nope', status: 404, code: 'not_found' },
+  { route: 'DELETE /api/auth/login', status: 405, code: 'method_not_allowed' },
+];
+
+const table = routes as Record<string, { handler: string; routes: string[] }>;
+
+/** `functions/auth-login.ts` for `POST /api/auth/login`; the catch-all for anything undeclared. */
+function handlerFile(route: string): string {
+  const fn = Object.values(table).find((f) => f.routes.includes(route));
+  return `${(fn?.handler ?? 'functions/not-found.handler').replace(/\.handler$/, '')}.ts`;
+}
+
+const loaded = new Map<string, Promise<Handler>>();
+/** Each handler module once, so the rows share warm instances (and their connection pools). */
+function handlerFor(route: string): Promise<Handler> {
+  const file = handlerFile(route);
+  if (!loaded.has(file)) loaded.set(file, import(/* @vite-ignore */ new URL(`../${file}`, import.meta.url).href).then((m) => m.handler));
+  return loaded.get(file)!;
+}
+
+async function coldHandlerFor(route: string, env: NonNullable<Case['env']>): Promise<Handler> {
+  const resolved = typeof env === 'function' ? await env() : env;
+  return (await importFresh<{ handler: Handler }>(handlerFile(route), resolved)).handler;
+}
+
+const context = (handler: Handler): Context => ({
+  account: () => registerAccount(),
+  staff: () => createAccount('staff'),
+  handler,
+  call: async (route, options) => {
+    const [method, path] = route.split(' ') as [string, string];
+    return call(await handlerFor(route), method, path, options);
+  },
+});
+
+const label = (c: Case) => `${c.route} → ${c.status}${c.code ? ` ${c.code}` : ''}${c.what ? ` (${c.what})` : ''}`;
+
+describe('responses match openapi.yaml', () => {
+  // Every handler is loaded before a row's cold start replaces the module registry: the modules
+  // imported after one would share that row's configuration (its closed database port...).
+  beforeAll(async () => {
+    await Promise.all(Object.values(table).flatMap((f) => f.routes).concat(CASES.map((c) => c.route)).map(handlerFor));
+  });
+
+  it.each(CASES.map((c) => [label(c), c] as const))('%s', async (_label, c) => {
+    const [method, template] = c.route.split(' ') as [string, string];
+    const handler = c.env ? await coldHandlerFor(c.route, c.env) : await handlerFor(c.route);
+    const { path = template, ...options } = (await c.request?.(context(handler))) ?? {};
+    const res = await call(handler, method, path, options);
+    expect(res.status, JSON.stringify(res.body)).toBe(c.status);
+    if (c.code) expect(res.body.code).toBe(c.code);
+    expectMatchesSpec(method, template, res);
+  });
+});
+
+describe('the contract cases', () => {
+  it('cover a success of every route the service deploys', () => {
+    const succeeded = new Set(CASES.filter((c) => c.status < 300).map((c) => c.route));
+    const deployed = Object.values(table).flatMap((f) => f.routes);
+    expect(deployed.filter((route) => !succeeded.has(route)), 'routes without a 2xx row in CASES').toEqual([]);
+  });
+
+  it('name documented routes, except the rows for the generic 404 and 405', () => {
+    const documented = new Set(documentedRoutes());
+    const undocumented = CASES.filter((c) => !documented.has(c.route)).map(label);
+    expect(undocumented).toEqual([label({ route: 'GET /api/nope', status: 404, code: 'not_found' }), label({ route: 'DELETE /api/auth/login', status: 405, code: 'method_not_allowed' })]);
+  });
+});
