@@ -2,15 +2,16 @@
  * Creating an account and changing its password: the actions that apply the password policy
  * (whose 50k-entry list only these functions' bundles carry). Login lives in `login.ts`.
  */
-import { eq } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, eq, isNull } from 'drizzle-orm';
 import { db } from '../db/index.js';
-import { type UserRow, users } from '../db/schema.js';
+import { refreshTokens, type UserRow, users } from '../db/schema.js';
 import { type FieldError, problems } from '../http/problem.js';
 import { assertPasswordPolicy, checkPasswordPolicy } from './password-policy.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { RegisterInput } from './schemas.js';
 import type { SignedIn } from './login.js';
-import { type ClientInfo, issueTokenPair, revokeAllSessions } from './sessions.js';
+import { type ClientInfo, newSession } from './sessions.js';
 import { createUser, findUserByEmail, serializeUser } from './users.js';
 
 
@@ -20,10 +21,16 @@ export async function register(input: RegisterInput, client: ClientInfo): Promis
   // Spares a bcrypt hash for the common case; the unique index still settles concurrent races.
   if (await findUserByEmail(input.email)) throw problems.emailTaken();
   const passwordHash = await hashPassword(input.password);
-  return db().transaction(async (tx) => {
-    const user = await createUser({ email: input.email, passwordHash, fullName: input.full_name }, tx);
-    return { user: serializeUser(user), ...(await issueTokenPair(user.id, client, tx)) };
-  });
+  // One statement (one round trip, atomic): the user and its first session. The foreign key is
+  // checked at the end of the statement, when the user row exists.
+  const id = randomUUID();
+  const session = newSession(id, client);
+  const started = db().$with('started').as(db().insert(refreshTokens).values(session.row).returning({ id: refreshTokens.id }));
+  const [user, pair] = await Promise.all([
+    createUser({ id, email: input.email, passwordHash, fullName: input.full_name }, db().with(started)),
+    session.pair,
+  ]);
+  return { user: serializeUser(user), ...pair };
 }
 
 /** Changes the password after checking the current one; every session is signed out. */
@@ -41,8 +48,9 @@ export async function changePassword(user: UserRow, input: { current_password: s
 /** Stores a new password and revokes every refresh token of the user, atomically. */
 export async function setPassword(userId: string, newPassword: string): Promise<void> {
   const password = await hashPassword(newPassword);
-  await db().transaction(async (tx) => {
-    await tx.update(users).set({ password }).where(eq(users.id, userId));
-    await revokeAllSessions(userId, tx);
-  });
+  // One statement (one round trip, atomic): the sessions are revoked by a CTE of the update.
+  const revoked = db().$with('revoked').as(
+    db().update(refreshTokens).set({ revokedAt: new Date() }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt))).returning({ id: refreshTokens.id }),
+  );
+  await db().with(revoked).update(users).set({ password }).where(eq(users.id, userId));
 }

@@ -8,12 +8,13 @@
  * concurrent refreshes of one token are serialised: never a 500, never two live families.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { config } from '../config.js';
 import { db, type Transaction } from '../db/index.js';
 import { refreshTokens, users } from '../db/schema.js';
 import { problems } from '../http/problem.js';
 import { signToken, verifyToken } from './jwt.js';
+import { isUuid } from './users.js';
 
 /** The contract's token pair. */
 export interface TokenPair {
@@ -34,24 +35,34 @@ type Executor = Transaction | ReturnType<typeof db>;
 /** Only this digest of a refresh token's `jti` is stored. */
 const hashTokenId = (jti: string) => createHash('sha256').update(jti).digest('hex');
 
-async function mintPair(userId: string, familyId: string, parentId: string | null, client: ClientInfo, tx: Executor): Promise<TokenPair> {
+/**
+ * A new session's refresh-token row, and its token pair (signed while the caller writes the row,
+ * in whatever statement suits it: one round trip for the whole sign-in).
+ */
+export function newSession(userId: string, client: ClientInfo, familyId: string = randomUUID(), parentId: string | null = null) {
   const now = Math.floor(Date.now() / 1000);
   const refreshJti = randomUUID();
-  const [access, refresh] = await Promise.all([
+  const row = {
+    tokenHash: hashTokenId(refreshJti),
+    familyId,
+    parentId,
+    userId,
+    issuedAt: new Date(now * 1000),
+    expiresAt: new Date((now + config.jwt.refreshTtlS) * 1000),
+    createdIp: client.ip?.slice(0, 64) ?? null,
+    userAgent: client.userAgent?.slice(0, 512) ?? null,
+  };
+  const pair = Promise.all([
     signToken('access', userId, randomUUID(), config.jwt.accessTtlS, now),
     signToken('refresh', userId, refreshJti, config.jwt.refreshTtlS, now),
-    tx.insert(refreshTokens).values({
-      tokenHash: hashTokenId(refreshJti),
-      familyId,
-      parentId,
-      userId,
-      issuedAt: new Date(now * 1000),
-      expiresAt: new Date((now + config.jwt.refreshTtlS) * 1000),
-      createdIp: client.ip?.slice(0, 64),
-      userAgent: client.userAgent?.slice(0, 512),
-    }),
-  ]);
-  return { access, refresh, token_type: 'Bearer', expires_in: config.jwt.accessTtlS };
+  ]).then(([access, refresh]): TokenPair => ({ access, refresh, token_type: 'Bearer', expires_in: config.jwt.accessTtlS }));
+  return { row, pair };
+}
+
+async function mintPair(userId: string, familyId: string, parentId: string | null, client: ClientInfo, tx: Executor): Promise<TokenPair> {
+  const session = newSession(userId, client, familyId, parentId);
+  const [pair] = await Promise.all([session.pair, tx.insert(refreshTokens).values(session.row)]);
+  return pair;
 }
 
 /** Starts a new session (family) for a user who just proved who they are. */
@@ -61,11 +72,45 @@ export function issueTokenPair(userId: string, client: ClientInfo, tx: Executor 
 
 type Rotation = { pair: TokenPair } | { revokedFamily: boolean };
 
+/**
+ * The common rotation, in one statement (one round trip, atomic): mark the presented token
+ * rotated if it is live and its user active, and insert its child. The UPDATE's row lock
+ * serialises concurrent refreshes of one token exactly as the transaction below does: the second
+ * finds `rotated_at` set, matches nothing, and takes the full path (grace window or revocation).
+ */
+async function rotateLiveToken(claims: { sub: string; jti: string }, client: ClientInfo): Promise<TokenPair | undefined> {
+  if (!isUuid(claims.sub)) return undefined;
+  // The family and parent come from the rotated row, inside the statement.
+  const session = newSession(claims.sub, client);
+  const { row } = session;
+  // The service's clock, like the full path's: the grace window compares against it.
+  const now = row.issuedAt.toISOString();
+  const [rows, pair] = await Promise.all([
+    db().execute(sql`
+      with rotated as (
+        update ${refreshTokens} set rotated_at = ${now}::timestamptz
+        where token_hash = ${hashTokenId(claims.jti)} and user_id = ${claims.sub}
+          and rotated_at is null and revoked_at is null and expires_at > ${now}::timestamptz
+          and exists (select 1 from ${users} where ${users.id} = ${claims.sub} and ${users.isActive})
+        returning id, family_id)
+      insert into ${refreshTokens} (token_hash, family_id, parent_id, user_id, issued_at, expires_at, created_ip, user_agent)
+      select ${row.tokenHash}, family_id, id, ${row.userId}::uuid, ${now}::timestamptz, ${row.expiresAt.toISOString()}::timestamptz, ${row.createdIp}, ${row.userAgent}
+      from rotated
+      returning id`),
+    // Signed meanwhile; thrown away if the token turns out not to be live.
+    session.pair,
+  ]);
+  return rows.length === 1 ? pair : undefined;
+}
+
 /** Exchanges a refresh token for a new pair (rotation with reuse detection). */
 export async function rotateRefreshToken(token: string, client: ClientInfo): Promise<TokenPair> {
   const verified = await verifyToken(token, 'refresh');
   if (!verified.ok) throw problems.invalidRefreshToken();
   const { claims } = verified;
+
+  const rotated = await rotateLiveToken(claims, client);
+  if (rotated) return rotated;
 
   const outcome = await db().transaction(async (tx): Promise<Rotation> => {
     const [row] = await tx

@@ -32,17 +32,37 @@ export function serializeUser(user: UserRow): UserResource {
 /** The contract's normalisation: `Ann@Example.COM ` and `ann@example.com` are one account. */
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
-export async function findUserByEmail(email: string, tx: Transaction | ReturnType<typeof db> = db()): Promise<UserRow | undefined> {
-  const [user] = await tx.select().from(users).where(eq(raw`lower(${users.email})`, normalizeEmail(email))).limit(1);
+/**
+ * The two lookups every authenticated or signing-in request makes, as named prepared statements:
+ * Postgres parses and plans them once per connection. (drizzle sends any other query as an
+ * unnamed statement, parsed and planned again on every call: ~0.2 ms each here.)
+ */
+let lookups: ReturnType<typeof prepareLookups> | undefined;
+function prepareLookups() {
+  return {
+    byEmail: db().select().from(users).where(eq(raw`lower(${users.email})`, raw.placeholder('email'))).limit(1).prepare('user_by_email'),
+    byId: db().select().from(users).where(eq(users.id, raw.placeholder('id'))).limit(1).prepare('user_by_id'),
+  };
+}
+
+export async function findUserByEmail(email: string, tx?: Transaction): Promise<UserRow | undefined> {
+  const [user] = tx
+    ? await tx.select().from(users).where(eq(raw`lower(${users.email})`, normalizeEmail(email))).limit(1)
+    : await (lookups ??= prepareLookups()).byEmail.execute({ email: normalizeEmail(email) });
   return user;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export async function findUserById(id: string, tx: Transaction | ReturnType<typeof db> = db()): Promise<UserRow | undefined> {
+/** Whether `id` can name a row (Postgres raises an error for a malformed uuid instead of matching nothing). */
+export const isUuid = (id: string) => UUID.test(id);
+
+export async function findUserById(id: string, tx?: Transaction): Promise<UserRow | undefined> {
   // A malformed id would make Postgres raise an error; it simply names no user.
-  if (!UUID.test(id)) return undefined;
-  const [user] = await tx.select().from(users).where(eq(users.id, id)).limit(1);
+  if (!isUuid(id)) return undefined;
+  const [user] = tx
+    ? await tx.select().from(users).where(eq(users.id, id)).limit(1)
+    : await (lookups ??= prepareLookups()).byId.execute({ id });
   return user;
 }
 
@@ -55,16 +75,18 @@ const isUniqueViolation = (error: unknown) => {
 
 /** Creates a user; an email that already has an account (in any case) is a 409 `email_taken`. */
 export async function createUser(values: {
+  id?: string;
   email: string;
   passwordHash: string;
   fullName: string;
   isStaff?: boolean;
   isSuperuser?: boolean;
-}, tx: Transaction | ReturnType<typeof db> = db()): Promise<UserRow> {
+}, tx: Pick<Transaction, 'insert'> = db()): Promise<UserRow> {
   try {
     const [user] = await tx
       .insert(users)
       .values({
+        ...(values.id ? { id: values.id } : {}),
         email: normalizeEmail(values.email),
         password: values.passwordHash,
         fullName: values.fullName,
