@@ -1,0 +1,491 @@
+/**
+ * `npm run bench` — handler latency, hashing cost, bundle size, cold import time and timing
+ * differences that could reveal accounts, measured on the BUILT Lambda bundles:
+ *
+ * 1. `npm run package -- --package bench/.build/package` (serverless package, with the project's
+ *    `prepackage` hook), each zip unpacked into bench/.build/<fn>/.
+ * 2. A database of its own (`auth_bench_<random>`, migrated, dropped at the end), a Redis key
+ *    prefix of its own, a local SES emulator.
+ * 3. One child process per configuration (the service parses its config once per process):
+ *    bcrypt at the configured cost, `PASSWORD_HASHER=insecure-fast` (what our code costs beyond
+ *    hashing), and the enumeration comparisons with the default forgot-password floor.
+ * 4. Cold `import()` of every bundle in fresh `node` processes.
+ *
+ * Flags: `--quick` (a tenth of the iterations: a smoke run, not figures), `--reuse` (use the zips
+ * already in bench/.build/package), `--profile` (CPU profiles of each route and cold import by
+ * package, through unminified source-mapped builds; no latency figures), `--durable` (keep
+ * Postgres' `synchronous_commit = on` for the bench database; see below).
+ *
+ * By default the bench database has `synchronous_commit = off`: on a shared VM disk the WAL flush
+ * of a commit costs 0.3 to 15 ms depending on what else writes to the disk, which would swamp the
+ * code being measured. The run measures that flush on its own (commit probe) and prints it.
+ *
+ * Prints tables; writes the same figures to bench/results/<timestamp>.json (and .md).
+ */
+import '../scripts/load-env.js';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import postgres from 'postgres';
+import { config } from '../lib/config.js';
+import { migrateDatabase } from '../lib/db/migrate.js';
+import { closeRedis, redis } from '../lib/redis.js';
+import { startSesEmulator } from '../scripts/ses-local.js';
+import { describeDatabase, requireServices } from '../scripts/services.js';
+import { dropDatabase } from '../tests/helpers/database.js';
+import { freePort } from '../tests/helpers/ports.js';
+import { BUILD_DIR, type BuiltFunction, buildForProfile, coldImportMs, dependencyImportCosts, PACKAGE_DIR, packageFunctions, ROOT, unpackFunctions } from './bundles.js';
+import { type CpuProfile, formatSummary, summarizeProfile } from './profile.js';
+import type { EnumerationResult, LatencyResult } from './routes.js';
+import { mark, markdownTable, median, ms, ops, table } from './stats.js';
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick');
+const durable = args.has('--durable');
+const profileMode = args.has('--profile');
+const started = Date.now();
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const tag = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+const step = (message: string) => process.stderr.write(`\n==> ${message}\n`);
+
+/** The functions the latency benchmark calls (by their serverless name). */
+const BENCHED = ['authRegister', 'authLogin', 'authRefresh', 'authMe', 'authChangePassword', 'authForgotPassword', 'authResetPassword', 'health', 'healthLive'];
+
+/** The issue's goals. */
+const GOALS = { loginOverheadMs: 2.5, registerOverheadMs: 3, meP50Ms: 0.7, meP99Ms: 3, refreshP50Ms: 2, zipKB: 120, coldImportMs: 60 };
+
+// ---------------------------------------------------------------------------------------------
+// Machine and commit
+// ---------------------------------------------------------------------------------------------
+function gitCommit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    return `${head}${dirty ? '-dirty' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+const machine = {
+  cores: cpus().length,
+  cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+  memoryGB: Math.round(totalmem() / 2 ** 30),
+  loadAverageAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
+};
+const commit = gitCommit();
+
+// ---------------------------------------------------------------------------------------------
+// Resources, cleaned up however the run ends
+// ---------------------------------------------------------------------------------------------
+const baseUrl = new URL(config.database.url);
+const benchDatabaseUrl = (() => {
+  const url = new URL(config.database.url);
+  url.pathname = `/auth_bench_${tag}`;
+  return url.toString();
+})();
+const keyPrefix = `bench:${tag}:`;
+let ses: ChildProcess | undefined;
+let databaseCreated = false;
+const children = new Set<ChildProcess>();
+let childCount = 0;
+
+async function cleanup(): Promise<void> {
+  for (const child of children) child.kill('SIGKILL');
+  ses?.kill();
+  if (databaseCreated) await dropDatabase(benchDatabaseUrl).catch((error) => process.stderr.write(`could not drop ${benchDatabaseUrl}: ${error}\n`));
+  try {
+    const client = redis();
+    let cursor: string | number = 0;
+    do {
+      const [next, keys]: [string | number, string[]] = await client.scan(cursor, { match: `${keyPrefix}*`, count: 500 });
+      if (keys.length) await client.del(...keys);
+      cursor = next;
+    } while (String(cursor) !== '0');
+  } catch (error) {
+    process.stderr.write(`could not delete Redis keys ${keyPrefix}*: ${error}\n`);
+  }
+  await closeRedis();
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: cleaning up\n`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+/**
+ * What one durable commit costs on this machine right now (the WAL flush), against the same
+ * INSERT with `synchronous_commit = off`; then sets the bench database's default (unless --durable).
+ */
+async function probeCommits(): Promise<{ durableMs: number; asyncMs: number }> {
+  const client = postgres(benchDatabaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await client`create table bench_commit_probe (id serial primary key, note text)`;
+    const time = async (n: number) => {
+      const samples: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t = performance.now();
+        await client`insert into bench_commit_probe (note) values ('probe')`;
+        samples.push(performance.now() - t);
+      }
+      return median(samples);
+    };
+    await client`set synchronous_commit = on`;
+    const durableMs = await time(100);
+    await client`set synchronous_commit = off`;
+    const asyncMs = await time(100);
+    await client`drop table bench_commit_probe`;
+    const name = new URL(benchDatabaseUrl).pathname.slice(1);
+    if (!durable) await client.unsafe(`alter database "${name}" set synchronous_commit = off`);
+    return { durableMs, asyncMs };
+  } finally {
+    await client.end({ timeout: 1 });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+// ---------------------------------------------------------------------------------------------
+/** The environment every bundle runs with (config is parsed from it at import). */
+function benchEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    APP_ENV: 'test',
+    DEBUG: 'false',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    DATABASE_URL: benchDatabaseUrl,
+    REDIS_KEY_PREFIX: keyPrefix,
+    // The limiter's own cost is measured by bench/rate-limit.bench.ts; here it would only add a
+    // Redis round trip and, at the contract's limits, answer 429 after a few iterations.
+    RATE_LIMIT_LOGIN: 'off',
+    RATE_LIMIT_LOGIN_IP: 'off',
+    RATE_LIMIT_REGISTER: 'off',
+    RATE_LIMIT_FORGOT_PASSWORD: 'off',
+    RATE_LIMIT_RESET_PASSWORD: 'off',
+    RATE_LIMIT_REFRESH: 'off',
+    // The AWS SDK warns on every start that its Node 20 support ends in 2027 (Lambda runs Node 22).
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...overrides,
+  };
+  delete env.NODE_OPTIONS;
+  for (const [key, value] of Object.entries(overrides)) if (value === undefined) delete env[key];
+  return env;
+}
+
+async function runChild<T>(scenario: 'latency' | 'enumeration', env: NodeJS.ProcessEnv, bundles: Record<string, string>, profileDir?: string): Promise<T> {
+  const index = childCount++;
+  const out = join(BUILD_DIR, `result-${tag}-${index}-${scenario}.json`);
+  const child = spawn(process.execPath, ['--import', 'tsx', join('bench', 'routes.ts'), scenario], {
+    cwd: ROOT,
+    // Service logs (stdout) are discarded like CloudWatch would take them; progress is on stderr.
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...env,
+      BENCH_BUNDLES: JSON.stringify(bundles),
+      BENCH_OUT: out,
+      BENCH_TAG: `${tag}${index}`,
+      BENCH_SCALE: quick ? '0.1' : '1',
+      ...(profileDir ? { BENCH_PROFILE_DIR: profileDir } : {}),
+    },
+  });
+  children.add(child);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  children.delete(child);
+  if (code !== 0 || !existsSync(out)) throw new Error(`bench/routes.ts ${scenario} failed (exit ${code})`);
+  const result = JSON.parse(readFileSync(out, 'utf8')) as T;
+  rmSync(out);
+  return result;
+}
+
+async function clearMail(): Promise<void> {
+  await fetch(`${sesEndpoint}/clear-store`, { method: 'POST' }).catch(() => undefined);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Build
+// ---------------------------------------------------------------------------------------------
+if (args.has('--reuse') && existsSync(PACKAGE_DIR)) {
+  step(`Reusing the package in ${relative(ROOT, PACKAGE_DIR)}`);
+} else {
+  step('npm run package -- --package bench/.build/package');
+  const t = performance.now();
+  await packageFunctions();
+  process.stderr.write(`  packaged in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+}
+const functions: BuiltFunction[] = unpackFunctions();
+const missing = BENCHED.filter((name) => !functions.some((fn) => fn.name === name));
+if (missing.length) throw new Error(`the package has no function ${missing.join(', ')}`);
+const builtBundles = Object.fromEntries(functions.map((fn) => [fn.name, fn.bundle]));
+
+// ---------------------------------------------------------------------------------------------
+// Services (inside the try: whatever was created is removed however the run ends)
+// ---------------------------------------------------------------------------------------------
+let commitProbe = { durableMs: Number.NaN, asyncMs: Number.NaN };
+let sesEndpoint = '';
+/** Every child's SES settings: the service sends to the emulator, bench/routes.ts reads its store. */
+let common: Record<string, string> = {};
+try {
+  step('Services');
+  await requireServices();
+  if (machine.loadAverageAtStart[0]! > machine.cores * 0.5) {
+    process.stderr.write(`  WARNING: load average ${machine.loadAverageAtStart[0]} on ${machine.cores} cores: other work will skew the figures.\n`);
+  }
+  databaseCreated = true;
+  await migrateDatabase(benchDatabaseUrl);
+  commitProbe = await probeCommits();
+  process.stderr.write(
+    `  database ${describeDatabase(benchDatabaseUrl)} (migrated, synchronous_commit ${durable ? 'on' : 'off'}), Redis prefix ${keyPrefix}\n` +
+      `  commit probe (autocommit INSERT, p50): durable ${ms(commitProbe.durableMs)} ms, synchronous_commit=off ${ms(commitProbe.asyncMs)} ms\n`,
+  );
+  const sesPort = await freePort();
+  ses = await startSesEmulator('127.0.0.1', sesPort);
+  sesEndpoint = `http://127.0.0.1:${sesPort}`;
+  common = { SES_ENDPOINT: sesEndpoint, BENCH_SES: sesEndpoint };
+
+  if (profileMode) await profile();
+  else await benchmark();
+} finally {
+  await cleanup();
+}
+process.stderr.write(`\nDone in ${((Date.now() - started) / 1000).toFixed(0)} s.\n`);
+process.exit(0);
+
+// ---------------------------------------------------------------------------------------------
+// The benchmark
+// ---------------------------------------------------------------------------------------------
+async function benchmark(): Promise<void> {
+  step(`Latency, bcrypt (BCRYPT_ROUNDS=${process.env.BCRYPT_ROUNDS ?? '12 (default)'}), FORGOT_PASSWORD_MIN_RESPONSE_MS=0`);
+  const bcrypt = await runChild<LatencyResult>('latency', benchEnv({ ...common, PASSWORD_HASHER: 'bcrypt', FORGOT_PASSWORD_MIN_RESPONSE_MS: '0' }), builtBundles);
+  await clearMail();
+
+  step('Latency, PASSWORD_HASHER=insecure-fast (everything but the hashing)');
+  const fast = await runChild<LatencyResult>('latency', benchEnv({ ...common, PASSWORD_HASHER: 'insecure-fast', FORGOT_PASSWORD_MIN_RESPONSE_MS: '0' }), builtBundles);
+  await clearMail();
+
+  step('Enumeration timing (bcrypt, default forgot-password floor)');
+  const enumeration = await runChild<EnumerationResult>('enumeration', benchEnv({ ...common, PASSWORD_HASHER: 'bcrypt' }), builtBundles);
+
+  const rateLimiter = runRateLimitBench();
+
+  const coldRuns = 5;
+  step(`Cold import of every bundle (median of ${coldRuns} fresh node processes each, round-robin)`);
+  // For scale: @aws-sdk/client-ses, left out of the bundles, still loads at cold start where a function imports it.
+  const sdkProbe = join(BUILD_DIR, 'aws-sdk-client-ses.mjs');
+  writeFileSync(sdkProbe, "import '@aws-sdk/client-ses';\n");
+  const [sdk, ...cold] = coldImportMs([sdkProbe, ...functions.map((fn) => fn.bundle)], benchEnv(common), coldRuns);
+  const bundles = functions.map((fn, i) => {
+    process.stderr.write(`  ${fn.name.padEnd(24)} ${cold[i]!.median.toFixed(1)} ms\n`);
+    return { function: fn.name, zipKB: fn.zipBytes / 1024, bundleKB: fn.bundleBytes / 1024, coldImportMs: cold[i]!.median, coldImportRunsMs: cold[i]!.runs };
+  });
+
+  report({ bcrypt, fast, enumeration, bundles, sdkImportMs: sdk!.median, rateLimiter });
+}
+
+/** bench/rate-limit.bench.ts (another engineer's), when present: the limiter's own cost, as its own text. */
+function runRateLimitBench(): { ran: boolean; output: string } {
+  const file = join(ROOT, 'bench', 'rate-limit.bench.ts');
+  if (!existsSync(file)) return { ran: false, output: '' };
+  step('Rate limiter (bench/rate-limit.bench.ts)');
+  const result = spawnSync(process.execPath, ['--import', 'tsx', file, String(quick ? 50 : 500)], { cwd: ROOT, env: benchEnv(common), encoding: 'utf8', timeout: 120_000 });
+  if (result.status !== 0) {
+    process.stderr.write(`  bench/rate-limit.bench.ts failed (exit ${result.status}); run it on its own.\n${result.stderr.slice(0, 2000)}\n`);
+    return { ran: false, output: '' };
+  }
+  return { ran: true, output: result.stdout.trim() };
+}
+
+interface Figures {
+  bcrypt: LatencyResult;
+  fast: LatencyResult;
+  enumeration: EnumerationResult;
+  bundles: { function: string; zipKB: number; bundleKB: number; coldImportMs: number; coldImportRunsMs: number[] }[];
+  /** Cold import of @aws-sdk/client-ses alone (external to the bundles). */
+  sdkImportMs: number;
+  rateLimiter: { ran: boolean; output: string };
+}
+
+function report({ bcrypt, fast, enumeration, bundles, sdkImportMs, rateLimiter }: Figures): void {
+  const hashing = bcrypt.hashing!;
+  const rounds = bcrypt.bcryptRounds;
+  const out: string[] = [];
+  const md: string[] = [];
+  const section = (title: string, rows: string[][], notes: string[] = []) => {
+    out.push(`\n${title}\n${table(rows)}${notes.length ? `\n${notes.join('\n')}` : ''}`);
+    md.push(`### ${title}\n\n${markdownTable(rows)}\n${notes.length ? `\n${notes.join('\n')}\n` : ''}`);
+  };
+
+  // 1. Route latency
+  const routeRows = [['route', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'ops/s', 'p50 insecure-fast ms']];
+  for (const [route, s] of Object.entries(bcrypt.routes)) {
+    routeRows.push([route, String(s.n), ms(s.p50), ms(s.p95), ms(s.p99), ops(s.opsPerS), ms(fast.routes[route]?.p50)]);
+  }
+  section(`Route latency — built bundles, in-process, sequential, after warm-up (bcrypt cost ${rounds}, rate limits off, forgot-password floor 0 ms)`, routeRows, [
+    'forgot-password: FORGOT_PASSWORD_MIN_RESPONSE_MS=0 here (its anti-enumeration floor is measured below); existing accounts send mail to the local SES emulator.',
+    'ops/s: sequential calls per second of handler time (one caller, like one Lambda instance).',
+  ]);
+
+  section('Round trips, for scale (the clients the service uses, same machine)', [
+    ['dependency', 'n', 'p50 ms', 'p95 ms', 'p99 ms'],
+    ...Object.entries(bcrypt.roundTrips ?? {}).map(([label, s]) => [label, String(s.n), ms(s.p50), ms(s.p95), ms(s.p99)]),
+  ]);
+
+  // 2. Hashing and overhead
+  section(`bcryptjs on its own, cost ${rounds} (timed between the iterations of login: compare, and register: hash)`, [
+    ['operation', 'n', 'p50 ms', 'p95 ms'],
+    ['hash', String(hashing.hash.n), ms(hashing.hash.p50), ms(hashing.hash.p95)],
+    ['compare', String(hashing.compare.n), ms(hashing.compare.p50), ms(hashing.compare.p95)],
+  ]);
+  const overheads = [
+    { route: 'login', key: 'POST /api/auth/login', ops: '1 compare', goal: GOALS.loginOverheadMs },
+    { route: 'register', key: 'POST /api/auth/register', ops: '1 hash', goal: GOALS.registerOverheadMs },
+    { route: 'change-password', key: 'POST /api/auth/change-password', ops: '1 compare + 1 hash' },
+    { route: 'reset-password', key: 'POST /api/auth/reset-password', ops: '1 hash' },
+  ].map((o) => {
+    const routeP50 = bcrypt.routes[o.key]!.p50;
+    const hash = bcrypt.hashingByRoute![o.key]!.p50;
+    return { ...o, routeP50, hash, subtracted: routeP50 - hash, direct: fast.routes[o.key]!.p50, directP99: fast.routes[o.key]!.p99 };
+  });
+  section('Overhead beyond hashing (p50)', [
+    ['route', 'hashing', 'route ms', 'its hashing ms', '(a) difference ms', '(b) insecure-fast ms', 'goal (b)'],
+    ...overheads.map((o) => [o.route, o.ops, ms(o.routeP50), ms(o.hash), ms(o.subtracted), ms(o.direct), o.goal ? `≤ ${o.goal} ms ${mark(o.direct <= o.goal)}` : '–']),
+  ], [
+    "(a) route p50 minus the p50 of the same hashing done alone between the route's iterations: only indicative, bcrypt alone varies by ±10 ms. (b) the same route with PASSWORD_HASHER=insecure-fast (one SHA-256 instead): measured directly; the goals use (b).",
+  ]);
+
+  // 3. Goals
+  const me = bcrypt.routes['GET /api/auth/me']!;
+  const refresh = bcrypt.routes['POST /api/auth/refresh']!;
+  const goals = [
+    { goal: `login overhead p50 ≤ ${GOALS.loginOverheadMs} ms`, value: overheads[0]!.direct, limit: GOALS.loginOverheadMs, reference: 'better-auth sign-in 4.9 ms' },
+    { goal: `register overhead p50 ≤ ${GOALS.registerOverheadMs} ms`, value: overheads[1]!.direct, limit: GOALS.registerOverheadMs, reference: 'better-auth sign-up 6.1–6.8 ms' },
+    { goal: `GET /me p50 ≤ ${GOALS.meP50Ms} ms`, value: me.p50, limit: GOALS.meP50Ms, reference: 'better-auth get-session 1.4–1.9 ms' },
+    { goal: `GET /me p99 ≤ ${GOALS.meP99Ms} ms`, value: me.p99, limit: GOALS.meP99Ms, reference: '' },
+    { goal: `refresh p50 ≤ ${GOALS.refreshP50Ms} ms`, value: refresh.p50, limit: GOALS.refreshP50Ms, reference: '' },
+  ].map((g) => ({ ...g, met: g.value <= g.limit }));
+  section('Latency goals', [
+    ['goal', 'measured ms', 'met', 'reference'],
+    ...goals.map((g) => [g.goal, ms(g.value), mark(g.met), g.reference]),
+  ], [`(no-database request for comparison: GET /health/live p50 ${ms(bcrypt.routes['GET /health/live']!.p50)} ms; better-auth 0.25 ms)`]);
+
+  // 4. Bundles
+  section(`Bundles — zipped size and cold import (median of ${bundles[0]?.coldImportRunsMs.length} fresh node processes)`, [
+    ['function', 'zip KB', `≤ ${GOALS.zipKB} KB`, 'unzipped KB', 'cold import ms', `≤ ${GOALS.coldImportMs} ms`],
+    ...bundles.map((b) => [b.function, b.zipKB.toFixed(1), mark(b.zipKB <= GOALS.zipKB), b.bundleKB.toFixed(1), ms(b.coldImportMs), mark(b.coldImportMs <= GOALS.coldImportMs)]),
+  ], [
+    `Goals met: size ${bundles.filter((b) => b.zipKB <= GOALS.zipKB).length}/${bundles.length}, cold import ${bundles.filter((b) => b.coldImportMs <= GOALS.coldImportMs).length}/${bundles.length}. Reference: a better-auth handler is 223 KB zipped and imports in ~160 ms.`,
+    `Functions that send email also load @aws-sdk/client-ses, which is not in their zip (the Lambda runtime ships it) but is in their cold import: ${ms(sdkImportMs)} ms on its own here.`,
+  ]);
+
+  // 5. Enumeration
+  const comparisonRow = (title: string, c: EnumerationResult['login']) => [
+    title,
+    String(c.a.n),
+    ms(c.a.p50),
+    ms(c.b.p50),
+    `${c.differenceMs >= 0 ? '+' : ''}${ms(c.differenceMs)}`,
+    `${((c.differenceMs / c.a.p50) * 100).toFixed(2)}%`,
+    `${ms(c.a.p95)} / ${ms(c.b.p95)}`,
+  ];
+  section('Timing differences an attacker could measure (medians, interleaved)', [
+    ['comparison (a vs b)', 'n each', 'a p50 ms', 'b p50 ms', 'b − a ms', 'of a', 'p95 a / b ms'],
+    comparisonRow(`login: unknown email vs wrong password (bcrypt ${enumeration.bcryptRounds})`, enumeration.login),
+    comparisonRow(`forgot-password: unknown vs existing email (floor ${enumeration.forgotPasswordMinResponseMs} ms)`, enumeration.forgotPassword),
+  ], ['Rate limits off. An existing account sends its email (to the local SES emulator) within the floor.']);
+
+  const rateLimitNote = rateLimiter.ran
+    ? `Rate limiter's own cost (bench/rate-limit.bench.ts, ${quick ? 50 : 500} iterations; not part of the figures above, where limits are off):\n${rateLimiter.output}`
+    : "The rate limiter's own cost is measured separately: npx tsx bench/rate-limit.bench.ts";
+  if (rateLimiter.ran) md.push(`### Rate limiter (bench/rate-limit.bench.ts)\n\n\`\`\`\n${rateLimiter.output}\n\`\`\`\n`);
+
+  const header = `npm run bench — ${new Date(started).toISOString()} — commit ${commit}\n${machine.cores} × ${machine.cpuModel}, Node ${machine.node}, ${machine.platform}, load average at start ${machine.loadAverageAtStart.join(' ')}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}
+Postgres ${describeDatabase(baseUrl.toString()).replace(/\/[^/]*$/, '')}, synchronous_commit ${durable ? 'on (--durable)' : 'off'} for the bench database; one durable commit (WAL flush) costs ${ms(commitProbe.durableMs)} ms p50 on this disk right now (${ms(commitProbe.asyncMs)} ms without the flush)${quick ? '\nQUICK RUN (--quick): a tenth of the iterations, for smoke testing only.' : ''}`;
+  console.log(`${header}\n${out.join('\n')}\n\n${rateLimitNote}`);
+
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  const base = join(ROOT, 'bench', 'results', stamp);
+  writeFileSync(`${base}.json`, `${JSON.stringify({
+    timestamp: new Date(started).toISOString(),
+    durationS: Math.round((Date.now() - started) / 1000),
+    quick,
+    machine: { ...machine, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
+    commit,
+    settings: {
+      bcryptRounds: rounds,
+      rateLimits: 'off',
+      forgotPasswordMinResponseMs: { latency: bcrypt.forgotPasswordMinResponseMs, enumeration: enumeration.forgotPasswordMinResponseMs },
+      dbPoolMax: process.env.DB_POOL_MAX ?? '1 (default)',
+      synchronousCommit: durable ? 'on' : 'off',
+      commitProbeMs: commitProbe,
+      postgresServer: describeDatabase(baseUrl.toString()).replace(/\/[^/]*$/, ''),
+    },
+    latency: { bcrypt: bcrypt.routes, insecureFast: fast.routes },
+    hashing,
+    hashingByRoute: bcrypt.hashingByRoute,
+    overhead: overheads.map(({ key: _key, ...o }) => o),
+    goals,
+    awsSdkClientSesImportMs: sdkImportMs,
+    bundles: bundles.map((b) => ({ ...b, zipGoalMet: b.zipKB <= GOALS.zipKB, coldImportGoalMet: b.coldImportMs <= GOALS.coldImportMs })),
+    enumeration,
+    roundTrips: bcrypt.roundTrips,
+    rateLimiter: rateLimiter.ran ? { command: 'bench/rate-limit.bench.ts', output: rateLimiter.output } : 'not run',
+  }, null, 2)}\n`);
+  writeFileSync(`${base}.md`, `${header.replace(/\n/g, '  \n')}\n\n${md.join('\n')}`);
+  console.log(`\nFigures: ${relative(ROOT, base)}.json (tables as Markdown: ${relative(ROOT, base)}.md)`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// --profile: where the time goes
+// ---------------------------------------------------------------------------------------------
+async function profile(): Promise<void> {
+  const state = JSON.parse(readFileSync(join(PACKAGE_DIR, 'serverless-state.json'), 'utf8')) as {
+    service: { functions: Record<string, { handler: string }> };
+  };
+  const all = Object.entries(state.service.functions).map(([name, fn]) => ({ name, handler: fn.handler }));
+  step('Source-mapped builds (same esbuild options as serverless.yml, unminified)');
+  const builds = await buildForProfile(all);
+  const profileBundles = Object.fromEntries(builds.map((b) => [b.name, b.bundle]));
+
+  const dir = join(ROOT, 'bench', 'results', `profile-${stamp}`);
+  mkdirSync(dir, { recursive: true });
+  step('Route profiles, PASSWORD_HASHER=insecure-fast (timed loops only, 100 µs sampling)');
+  await runChild<LatencyResult>('latency', benchEnv({ ...common, PASSWORD_HASHER: 'insecure-fast', FORGOT_PASSWORD_MIN_RESPONSE_MS: '0' }), profileBundles, dir);
+
+  const out: string[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+    const summary = summarizeProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile);
+    out.push(formatSummary(`route ${file.replace(/\.cpuprofile$/, '')}`, summary));
+  }
+
+  step('Cold import profiles (the import() alone, inspector-sampled every 50 µs, one process per function)');
+  const importEnv = benchEnv(common);
+  for (const build of builds) {
+    const file = join(dir, `cold-import-${build.name}.cpuprofile`);
+    const script = [
+      "import { Session } from 'node:inspector/promises';",
+      "import { writeFileSync } from 'node:fs';",
+      'const session = new Session(); session.connect();',
+      "await session.post('Profiler.enable'); await session.post('Profiler.setSamplingInterval', { interval: 50 });",
+      "await session.post('Profiler.start');",
+      `await import(${JSON.stringify(pathToFileURL(build.bundle).href)});`,
+      "const { profile } = await session.post('Profiler.stop');",
+      `writeFileSync(${JSON.stringify(file)}, JSON.stringify(profile));`,
+    ].join('\n');
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: importEnv, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`cold import profile of ${build.name} failed: ${result.stderr}`);
+    const summary = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, 1);
+    const bytes = build.composition.reduce((sum, c) => sum + c.bytes, 0);
+    const composition = build.composition.slice(0, 6).map((c) => `${c.category} ${((c.bytes / bytes) * 100).toFixed(0)}%`).join(', ');
+    out.push(`${formatSummary(`cold import ${build.name} (unminified build)`, summary, { top: 6, minShare: 0.02 })}\n  minified bytes (${(bytes / 1024).toFixed(0)} KB): ${composition}`);
+  }
+  step('Cold import of each dependency on its own (bundled like the functions, median of 7)');
+  const costs = await dependencyImportCosts(importEnv, 7);
+  out.push(`Cold import of each dependency alone (ms, median of 7; the empty bundle is the floor):\n${table([['dependency', 'ms'], ...costs.map((c) => [c.dependency, ms(c.ms)])])}`);
+
+  console.log(out.join('\n\n'));
+  console.log(`\nProfiles: ${relative(ROOT, dir)}/ (open a .cpuprofile in Chrome DevTools › Performance, with the maps in bench/.build/profile/)`);
+}
