@@ -3,17 +3,16 @@
  * (whose 50k-entry list only these functions' bundles carry). Login lives in `login.ts`.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { db } from '../db/index.js';
-import { refreshTokens, type UserRow, users } from '../db/schema.js';
+import { type UserRow, users } from '../db/schema.js';
 import { type FieldError, problems } from '../http/problem.js';
 import { assertPasswordPolicy, checkPasswordPolicy } from './password-policy.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { RegisterInput } from './schemas.js';
 import type { SignedIn } from './login.js';
-import { type ClientInfo, newSession } from './sessions.js';
+import { type ClientInfo, newSession, revokeAllSessionsStatement, sessionInsert } from './sessions.js';
 import { createUser, findUserByEmail, serializeUser } from './users.js';
-
 
 /** Creates an account and signs it in. */
 export async function register(input: RegisterInput, client: ClientInfo): Promise<SignedIn> {
@@ -25,7 +24,7 @@ export async function register(input: RegisterInput, client: ClientInfo): Promis
   // checked at the end of the statement, when the user row exists.
   const id = randomUUID();
   const session = newSession(id, client);
-  const started = db().$with('started').as(db().insert(refreshTokens).values(session.row).returning({ id: refreshTokens.id }));
+  const started = sessionInsert(session.row);
   const [user, pair] = await Promise.all([
     createUser({ id, email: input.email, passwordHash, fullName: input.full_name }, db().with(started)),
     session.pair,
@@ -49,8 +48,6 @@ export async function changePassword(user: UserRow, input: { current_password: s
 export async function setPassword(userId: string, newPassword: string): Promise<void> {
   const password = await hashPassword(newPassword);
   // One statement (one round trip, atomic): the sessions are revoked by a CTE of the update.
-  const revoked = db().$with('revoked').as(
-    db().update(refreshTokens).set({ revokedAt: new Date() }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt))).returning({ id: refreshTokens.id }),
-  );
+  const revoked = db().$with('revoked').as(revokeAllSessionsStatement(userId));
   await db().with(revoked).update(users).set({ password }).where(eq(users.id, userId));
 }

@@ -4,11 +4,11 @@
  */
 import { eq } from 'drizzle-orm';
 import { db } from '../db/index.js';
-import { refreshTokens, users } from '../db/schema.js';
+import { users } from '../db/schema.js';
 import { problems } from '../http/problem.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { LoginInput } from './schemas.js';
-import { type ClientInfo, newSession, type TokenPair } from './sessions.js';
+import { type ClientInfo, newSession, sessionInsert, type TokenPair } from './sessions.js';
 import { findUserByEmail, serializeUser, type UserResource } from './users.js';
 
 /** The user and a fresh token pair, as register and login answer. */
@@ -26,7 +26,7 @@ export async function login(input: LoginInput, client: ClientInfo): Promise<Sign
   const password = check.needsRehash ? await hashPassword(input.password) : undefined;
   // One statement (one round trip, atomic): the session's row is inserted by a CTE of the update.
   const session = newSession(user.id, client);
-  const started = db().$with('started').as(db().insert(refreshTokens).values(session.row).returning({ id: refreshTokens.id }));
+  const started = sessionInsert(session.row);
   const [[signedIn], pair] = await Promise.all([
     db().with(started).update(users).set({ lastLogin: new Date(), ...(password ? { password } : {}) }).where(eq(users.id, user.id)).returning(),
     session.pair,

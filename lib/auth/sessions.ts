@@ -4,8 +4,9 @@
  * grace window (concurrent retries from a client) yields another child of the same family;
  * later, it means the token leaked, so the whole family is revoked.
  *
- * Each rotation runs in one transaction holding a row lock on the presented token, so N
- * concurrent refreshes of one token are serialised: never a 500, never two live families.
+ * A live token rotates in one statement; any other case runs in one transaction holding a row
+ * lock on the presented token. Either way the row lock serialises N concurrent refreshes of one
+ * token: never a 500, never two live families.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
@@ -57,6 +58,14 @@ export function newSession(userId: string, client: ClientInfo, familyId: string 
     signToken('refresh', userId, refreshJti, config.jwt.refreshTtlS, now),
   ]).then(([access, refresh]): TokenPair => ({ access, refresh, token_type: 'Bearer', expires_in: config.jwt.accessTtlS }));
   return { row, pair };
+}
+
+/**
+ * Inserting a new session's row, as a CTE for a caller's own statement (login and register write
+ * the user and the session in one round trip).
+ */
+export function sessionInsert(row: ReturnType<typeof newSession>['row']) {
+  return db().$with('started').as(db().insert(refreshTokens).values(row).returning({ id: refreshTokens.id }));
 }
 
 async function mintPair(userId: string, familyId: string, parentId: string | null, client: ClientInfo, tx: Executor): Promise<TokenPair> {
@@ -161,12 +170,16 @@ export async function revokeFamilyOfToken(token: string): Promise<void> {
   if (row && row.userId === verified.claims.sub) await revokeFamilyById(row.familyId, db());
 }
 
-/** Revokes every session of a user (password change or reset, deactivation, admin action). */
-export async function revokeAllSessions(userId: string, tx: Executor = db()): Promise<number> {
-  const revoked = await tx
+/** The statement revoking every live session of a user, to await or to use as a CTE. */
+export function revokeAllSessionsStatement(userId: string, tx: Executor = db()) {
+  return tx
     .update(refreshTokens)
     .set({ revokedAt: new Date() })
     .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
     .returning({ id: refreshTokens.id });
-  return revoked.length;
+}
+
+/** Revokes every session of a user (password change or reset, deactivation, admin action). */
+export async function revokeAllSessions(userId: string, tx: Executor = db()): Promise<number> {
+  return (await revokeAllSessionsStatement(userId, tx)).length;
 }
