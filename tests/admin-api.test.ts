@@ -16,7 +16,7 @@ import { login, type TestAccount } from './helpers/users.js';
 
 type Handler = Parameters<typeof call>[0];
 
-const USER_KEYS = ['date_joined', 'email', 'full_name', 'id', 'is_active', 'is_staff', 'is_superuser', 'last_login'];
+const USER_KEYS = ['date_joined', 'email', 'email_verified', 'full_name', 'id', 'is_active', 'is_staff', 'is_superuser', 'last_login', 'mfa_enabled'];
 
 const onUser = (handler: Handler, method: string, suffix = '') => (token: string | undefined, id: string, options: RequestOptions = {}) =>
   call(handler, method, `/api/admin/users/${id}${suffix}`, { token, pathParameters: { id }, ...options });

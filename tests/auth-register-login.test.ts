@@ -5,7 +5,7 @@ import { login, registerAccount, STRONG_PASSWORD, uniqueEmail } from './helpers/
 import { sql } from '../lib/db/sql.js';
 
 const register = (body: unknown) => call(registerHandler, 'POST', '/api/auth/register', { body });
-const USER_KEYS = ['date_joined', 'email', 'full_name', 'id', 'is_active', 'is_staff', 'is_superuser', 'last_login'];
+const USER_KEYS = ['date_joined', 'email', 'email_verified', 'full_name', 'id', 'is_active', 'is_staff', 'is_superuser', 'last_login', 'mfa_enabled'];
 
 describe('POST /api/auth/register', () => {
   it('creates the account and answers 201 with the user and a token pair', async () => {

@@ -111,6 +111,7 @@ describe('expectMatchesSpec', () => {
   const user = {
     id: '7c0e4f0a-3b1d-4c52-9a57-2f6f1c9d8e21', email: 'ann@example.com', full_name: 'Ann Lee', is_active: true,
     is_staff: false, is_superuser: false, date_joined: '2026-11-24T10:00:00.000Z', last_login: null,
+    email_verified: false, mfa_enabled: false,
   };
   const ok = (body: unknown, headers: Record<string, string> = {}) =>
     ({ status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'x-request-id': 'r', ...headers }, body });

@@ -14,6 +14,8 @@ export interface UserResource {
   is_superuser: boolean;
   date_joined: string;
   last_login: string | null;
+  email_verified: boolean;
+  mfa_enabled: boolean;
 }
 
 export function serializeUser(user: UserRow): UserResource {
@@ -26,6 +28,8 @@ export function serializeUser(user: UserRow): UserResource {
     is_superuser: user.isSuperuser,
     date_joined: user.dateJoined.toISOString(),
     last_login: user.lastLogin ? user.lastLogin.toISOString() : null,
+    email_verified: user.emailVerified,
+    mfa_enabled: user.mfaEnabled,
   };
 }
 

@@ -3,7 +3,7 @@
  * `drizzle/`; `npm run db:migrate` applies them.
  */
 import { sql } from 'drizzle-orm';
-import { boolean, index, pgTable, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
+import { boolean, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
 
 export const users = pgTable(
   'users',
@@ -19,6 +19,10 @@ export const users = pgTable(
     isSuperuser: boolean('is_superuser').notNull().default(false),
     dateJoined: timestamp('date_joined', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     lastLogin: timestamp('last_login', { withTimezone: true, mode: 'date' }),
+    /** Whether the user proved they own `email` (a verification link, a reset link, or a provider's word). */
+    emailVerified: boolean('email_verified').notNull().default(false),
+    /** Whether a confirmed TOTP factor guards sign-in. */
+    mfaEnabled: boolean('mfa_enabled').notNull().default(false),
   },
   (t) => [
     uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
@@ -58,3 +62,30 @@ export const refreshTokens = pgTable(
 );
 
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
+
+/**
+ * The audit log: one row per security-relevant event (the contract's "Security events"). No
+ * foreign key on `user_id`/`actor_id`: the record of what happened to an account outlives the
+ * account (an `admin_user_deleted` event must survive the deletion it records).
+ * `details` never holds a password, token, hash, secret or name.
+ */
+export const securityEvents = pgTable(
+  'security_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    type: varchar('type', { length: 64 }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    userId: uuid('user_id'),
+    actorId: uuid('actor_id'),
+    ip: varchar('ip', { length: 64 }),
+    userAgent: varchar('user_agent', { length: 512 }),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [
+    index('security_events_user_created_idx').on(t.userId, t.createdAt),
+    index('security_events_type_created_idx').on(t.type, t.createdAt),
+    index('security_events_created_idx').on(t.createdAt),
+  ],
+);
+
+export type SecurityEventRow = typeof securityEvents.$inferSelect;

@@ -17,6 +17,8 @@ export const User = z.object({
   is_superuser: z.boolean(),
   date_joined: z.iso.datetime(),
   last_login: z.nullable(z.iso.datetime()),
+  email_verified: z.boolean(),
+  mfa_enabled: z.boolean(),
 });
 
 /** The contract's token pair. */
