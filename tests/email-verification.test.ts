@@ -16,7 +16,7 @@ import { config } from '../lib/config.js';
 import { sql } from '../lib/db/sql.js';
 import { createAccount } from './helpers/admin.js';
 import { importFresh } from './helpers/fresh.js';
-import { call, randomIp } from './helpers/http.js';
+import { call, randomIp, type TestResponse } from './helpers/http.js';
 import { resetTokenFor, sentTo, sentWithSubject, VERIFY_SUBJECT, verificationTokenFor } from './helpers/mailbox.js';
 import { captureOutput } from './helpers/output.js';
 import { closedPort } from './helpers/ports.js';
@@ -69,7 +69,7 @@ describe('registration', () => {
   ])('still answers 201 when %s, logging the failure with the request id and without the email or a token', async (_what, env) => {
     const { handler } = await importFresh<typeof import('../functions/auth-register.js')>('functions/auth-register.ts', { ...(await env()), LOG_LEVEL: 'error' });
     const email = uniqueEmail('noses');
-    let res: Awaited<ReturnType<typeof call>> | undefined;
+    let res: TestResponse | undefined;
     const output = await captureOutput(async () => {
       res = await call(handler, 'POST', '/api/auth/register', { body: { email, password: STRONG_PASSWORD, full_name: 'Ann Lee' } });
     });
