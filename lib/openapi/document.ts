@@ -856,6 +856,8 @@ function describeEmailVerificationSchemas() {
   describe(VerifyEmailBody.shape.token, { description: 'The token from the verification link (`?token=`). A blank or malformed token is `invalid_token`, like an unknown one.' });
   describe(VerifyEmailBody, { id: 'VerifyEmailRequest', examples: [{ token: 'q3Jd0bM1r6X5c2dV8nLkP0sT9wYz4aHf7eUiGj1oKxEq3Jd0bM1r6X5c2dV8nLkP' }] });
   describe(ResendVerificationBody, { id: 'ResendVerificationRequest', examples: [{ email: 'ann@example.com' }] });
+  describe(AdminUserListQuery.shape.email_verified, { description: '`true`: only users whose email is verified; `false`: only those whose email is not; absent: both.' });
+  describe(AdminUserPatchBody.shape.email_verified, { description: 'Only `true`: marks the email verified (recording `admin_user_updated` and `email_verified`).' });
   describe(VerifyEmailResponse, { id: 'VerifyEmailResponse', examples: [{ detail: EMAIL_VERIFIED_DETAIL }] });
   describe(ResendVerificationResponse, { id: 'ResendVerificationResponse', examples: [{ detail: VERIFICATION_RESENT_DETAIL }] });
   describe(VerificationSentResponse, { id: 'VerificationSentResponse', examples: [{ detail: VERIFICATION_SENT_DETAIL }] });
