@@ -51,6 +51,9 @@ export interface EnumerationResult {
   forgotPasswordMinResponseMs: number;
   login: Comparison;
   forgotPassword: Comparison;
+  verifyEmailResendMinResponseMs: number;
+  /** Unknown email vs an account awaiting verification (which gets a token and an email). */
+  verifyEmailResend: Comparison;
 }
 
 const env = (name: string) => {
@@ -418,6 +421,7 @@ async function enumeration(): Promise<EnumerationResult> {
   const register = await load('authRegister');
   const login = await load('authLogin');
   const forgotPassword = await load('authForgotPassword');
+  const resendVerification = await load('authVerifyEmailResend');
   const email = `enum.${tag}@bench.example.com`;
   const created = await register(request('POST', '/api/auth/register', { body: { email, password: PASSWORD_A, full_name: FULL_NAME } }), lambdaContext());
   if (created.statusCode !== 201) throw new Error(`register: ${created.statusCode} ${created.body}`);
@@ -437,12 +441,22 @@ async function enumeration(): Promise<EnumerationResult> {
     { label: 'unknown email', step: (i) => ({ event: request('POST', '/api/auth/forgot-password', { body: { email: `ghost-f${i}.${tag}@bench.example.com` } }), expect: 202 }) },
     { label: 'existing email', step: () => ({ event: request('POST', '/api/auth/forgot-password', { body: { email } }), expect: 202 }) },
   );
+  // The registered account is unverified: each resend stores a new token and sends an email.
+  const resendComparison = await compare(
+    'resend: unknown vs unverified',
+    resendVerification,
+    n,
+    { label: 'unknown email', step: (i) => ({ event: request('POST', '/api/auth/verify-email/resend', { body: { email: `ghost-v${i}.${tag}@bench.example.com` } }), expect: 202 }) },
+    { label: 'unverified account', step: () => ({ event: request('POST', '/api/auth/verify-email/resend', { body: { email } }), expect: 202 }) },
+  );
   return {
     scenario: 'enumeration',
     bcryptRounds: config.bcryptRounds,
     forgotPasswordMinResponseMs: config.forgotPasswordMinResponseMs,
     login: loginComparison,
     forgotPassword: forgotComparison,
+    verifyEmailResendMinResponseMs: config.emailVerification.resendMinResponseMs,
+    verifyEmailResend: resendComparison,
   };
 }
 

@@ -95,6 +95,11 @@ const schema = z.object({
   RATE_LIMIT_RESET_PASSWORD: rateLimit,
   RATE_LIMIT_REFRESH: rateLimit,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']),
+  // Email verification
+  EMAIL_VERIFICATION_TOKEN_TTL_H: int(1, 30 * 24),
+  REQUIRE_EMAIL_VERIFICATION: bool,
+  VERIFY_EMAIL_RESEND_MIN_RESPONSE_MS: int(0, 10_000),
+  RATE_LIMIT_VERIFY_EMAIL: rateLimit,
 });
 
 /** Every variable the service reads (besides APP_ENV and the DB_* fallback). */
@@ -127,6 +132,10 @@ const DEFAULTS: Record<string, string> = {
   RATE_LIMIT_RESET_PASSWORD: '10/1h',
   RATE_LIMIT_REFRESH: '60/1m',
   LOG_LEVEL: 'info',
+  EMAIL_VERIFICATION_TOKEN_TTL_H: '48',
+  REQUIRE_EMAIL_VERIFICATION: 'false',
+  VERIFY_EMAIL_RESEND_MIN_RESPONSE_MS: '400',
+  RATE_LIMIT_VERIFY_EMAIL: '3/1h',
 };
 
 /**
@@ -242,6 +251,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       forgotPassword: v.RATE_LIMIT_FORGOT_PASSWORD,
       resetPassword: v.RATE_LIMIT_RESET_PASSWORD,
       refresh: v.RATE_LIMIT_REFRESH,
+      verifyEmail: v.RATE_LIMIT_VERIFY_EMAIL,
+    }),
+    emailVerification: Object.freeze({
+      tokenTtlS: v.EMAIL_VERIFICATION_TOKEN_TTL_H * 3600,
+      /** When true, the right password of an unverified account answers 403 `email_not_verified`. */
+      required: v.REQUIRE_EMAIL_VERIFICATION,
+      /** The verification resend answers no sooner than this, so timing does not tell whether an email was sent. */
+      resendMinResponseMs: v.VERIFY_EMAIL_RESEND_MIN_RESPONSE_MS,
     }),
   });
 }

@@ -38,7 +38,7 @@ export interface RateLimitOptions {
 }
 
 /** Limits counted per client IP and account (the contract's "client IP + email"); the rest per IP. */
-const KEYED_BY_EMAIL: ReadonlySet<LimitName> = new Set<LimitName>(['login', 'forgotPassword']);
+const KEYED_BY_EMAIL: ReadonlySet<LimitName> = new Set<LimitName>(['login', 'forgotPassword', 'verifyEmail']);
 
 /** A limit's answer for this request, named for the log. */
 type LimitResult = Awaited<ReturnType<Ratelimit['limit']>> & { name: LimitName };
@@ -150,7 +150,7 @@ const tightest = (a: LimitResult, b: LimitResult) =>
 
 /**
  * A guard enforcing the named limits (checked in parallel, one Redis round trip of latency). A
- * limit configured `off` is skipped without touching Redis. `login` and `forgotPassword` need a
+ * limit configured `off` is skipped without touching Redis. `login`, `forgotPassword` and `verifyEmail` need a
  * validated `email` in the body.
  *
  * Over a limit: 429 `rate_limited` with `Retry-After` and `RateLimit-Limit/Remaining/Reset` (the

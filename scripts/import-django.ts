@@ -14,7 +14,7 @@ import { formatSummary } from '../lib/import/summary.js';
 import { describeDatabase, requireServices } from './services.js';
 
 const USAGE = `Usage: npm run import:django -- (--from-url <postgres-url> [--table <name>] | --from-file <path.csv|path.json>)
-                              [--dry-run] [--batch-size <n>] [--json] [--id-map <path.csv>]
+                              [--dry-run] [--batch-size <n>] [--json] [--id-map <path.csv>] [--mark-verified]
 
   --from-url     the Django database (read only, in one snapshot)
   --table        its user table (default auth_user; a custom user model's, e.g. accounts_user or schema.table)
@@ -24,6 +24,8 @@ const USAGE = `Usage: npm run import:django -- (--from-url <postgres-url> [--tab
   --json         print the summary as JSON (every skipped row and id) instead of text
   --id-map       write django_id,email,user_id for every imported or updated row (Django's integer
                  ids become UUIDs here; services that stored them need this map)
+  --mark-verified  mark every imported or updated account's email verified (for addresses the
+                 Django service already proved); without it new accounts start unverified
 
 Users are written to DATABASE_URL (${describeDatabase(config.database.url)}).`;
 
@@ -44,6 +46,7 @@ function parseOptions() {
         'batch-size': { type: 'string' },
         json: { type: 'boolean', default: false },
         'id-map': { type: 'string' },
+        'mark-verified': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -64,7 +67,7 @@ function parseOptions() {
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) usageError('--batch-size must be a whole number from 1 to 10000.');
   if (values['id-map'] !== undefined && values['dry-run']) usageError('--id-map needs a real run: a dry run creates no ids.');
   const source: SourceSpec = url !== undefined ? { url, table: values.table } : { file: file! };
-  return { source, sourceLabel: url !== undefined ? describeDatabase(url) : file!, dryRun: values['dry-run'], batchSize, json: values.json, idMapPath: values['id-map'] };
+  return { source, sourceLabel: url !== undefined ? describeDatabase(url) : file!, dryRun: values['dry-run'], batchSize, json: values.json, idMapPath: values['id-map'], markVerified: values['mark-verified'] };
 }
 
 /**

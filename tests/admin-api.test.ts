@@ -305,7 +305,7 @@ describe('GET|PATCH|DELETE /api/admin/users/{id}', () => {
     for (const body of [{}, { is_activ: false }]) {
       const res = await admin.patch(staff.access, target.id, body);
       expectProblem(res, 400, 'validation_error');
-      expect(res.body.errors).toEqual([{ field: 'body', message: 'Provide at least one of: full_name, is_active, is_staff.' }]);
+      expect(res.body.errors).toEqual([{ field: 'body', message: 'Provide at least one of: full_name, is_active, is_staff, email_verified.' }]);
     }
     const none = await onUser(updateHandler, 'PATCH')(staff.access, target.id);
     expectProblem(none, 400, 'validation_error');

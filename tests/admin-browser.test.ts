@@ -134,4 +134,38 @@ describe('the admin page in a browser', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('lets staff filter unverified users, send one a verification email and mark their email verified', async () => {
+    const tag = uniqueTag();
+    const staff = await createAccount('staff');
+    const target = await createAccount('user', { fullName: `Unverified ${tag}` });
+    const inbox = async () => {
+      const { emails } = (await (await fetch(`${process.env.SES_ENDPOINT}/store`)).json()) as { emails: { subject: string; destination: { to: string[] } }[] };
+      return emails.filter((e) => e.destination.to.includes(target.email) && e.subject === 'Verify your email address').length;
+    };
+
+    const { page, problems } = await openAdmin();
+    await signIn(page, staff);
+    await page.getByTestId('user-row').first().waitFor(EVENTUALLY);
+    await page.getByTestId('user-verified-filter').selectOption('false');
+    await page.getByTestId('user-search').fill(tag);
+    const row = page.locator(`[data-testid="user-row"][data-email="${target.email}"]`);
+    await row.waitFor(EVENTUALLY);
+    expect(await row.getByTestId('badge-unverified').textContent()).toBe('Unverified');
+    await row.click();
+    await expect.poll(() => page.getByTestId('email-verified-status').textContent(), EVENTUALLY).toBe('Email not verified.');
+
+    await page.getByTestId('action-resend-verification').click();
+    await expect.poll(() => page.getByTestId('status-message').textContent(), EVENTUALLY).toBe(`Verification email sent to ${target.email}.`);
+    await expect.poll(inbox, EVENTUALLY).toBe(1);
+
+    await page.getByTestId('action-mark-verified').click();
+    await expect.poll(() => page.getByTestId('email-verified-status').textContent(), EVENTUALLY).toBe('Email verified.');
+    expect((await sql()`select email_verified from users where id = ${target.id}`)[0]!.email_verified).toBe(true);
+    await page.getByTestId('user-verified-filter').selectOption('true');
+    await expect.poll(() => row.getByTestId('badge-unverified').count(), EVENTUALLY).toBe(0);
+    await row.waitFor(EVENTUALLY);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });

@@ -11,12 +11,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import routes from '../lib/http/routes.json' with { type: 'json' };
 import type { ProblemCode } from '../lib/http/problem.js';
 import { DOCS_ASSETS } from '../lib/docs/assets.generated.js';
+import { sql } from '../lib/db/sql.js';
 import { OPENAPI_JSON } from '../lib/openapi/spec.generated.js';
 import { createAccount } from './helpers/admin.js';
 import { documentedRoutes, expectMatchesSpec } from './helpers/contract.js';
 import { importFresh } from './helpers/fresh.js';
 import { call, randomIp, type RequestOptions, type TestResponse } from './helpers/http.js';
-import { resetTokenFor } from './helpers/mailbox.js';
+import { resetTokenFor, verificationTokenFor } from './helpers/mailbox.js';
 import { closedPort } from './helpers/ports.js';
 import { registerAccount, STRONG_PASSWORD, type TestAccount, uniqueEmail } from './helpers/users.js';
 
@@ -53,6 +54,7 @@ const invalidJson = () => ({ rawBody: '{"email": ', headers: { 'content-type': '
 const plainText = () => ({ rawBody: 'hello', headers: { 'content-type': 'text/plain' } });
 const userPath = (id: string) => ({ path: `/api/admin/users/${id}`, pathParameters: { id } });
 const closedDatabase = async () => ({ DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/none` });
+const closedRedis = async () => ({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
 
 const CASES: Case[] = [
   // Health
@@ -228,6 +230,77 @@ const CASES: Case[] = [
     status: 404,
     code: 'not_found',
     request: () => ({ path: '/api/docs/assets/swagger-ui.css', pathParameters: { file: 'swagger-ui.css' } }),
+  },
+
+  // Email verification
+  {
+    route: 'POST /api/auth/verify-email',
+    status: 200,
+    request: async ({ account }) => ({ body: { token: await verificationTokenFor((await account()).email) } }),
+  },
+  { route: 'POST /api/auth/verify-email', status: 400, code: 'invalid_token', request: () => ({ body: { token: 'unknown' } }) },
+  { route: 'POST /api/auth/verify-email', status: 400, code: 'validation_error', request: () => ({ body: {} }) },
+  { route: 'POST /api/auth/verify-email', status: 503, code: 'service_unavailable', what: 'Redis down', env: closedRedis, request: () => ({ body: { token: 'A'.repeat(64) } }) },
+  { route: 'POST /api/auth/verify-email/resend', status: 202, request: async ({ account }) => ({ body: { email: (await account()).email } }) },
+  { route: 'POST /api/auth/verify-email/resend', status: 202, what: 'unknown email', request: () => ({ body: { email: uniqueEmail('nobody') } }) },
+  { route: 'POST /api/auth/verify-email/resend', status: 400, code: 'validation_error', request: () => ({ body: { email: 'not an email' } }) },
+  {
+    route: 'POST /api/auth/verify-email/resend',
+    status: 429,
+    code: 'rate_limited',
+    env: { RATE_LIMIT_VERIFY_EMAIL: '1/1h' },
+    request: async ({ handler }) => {
+      const attempt = { body: { email: uniqueEmail() }, sourceIp: randomIp() };
+      expect((await call(handler, 'POST', '/api/auth/verify-email/resend', attempt)).status).toBe(202);
+      return attempt;
+    },
+  },
+  {
+    route: 'POST /api/auth/login',
+    status: 403,
+    code: 'email_not_verified',
+    env: { REQUIRE_EMAIL_VERIFICATION: 'true' },
+    request: async ({ account }) => ({ body: { email: (await account()).email, password: STRONG_PASSWORD } }),
+  },
+  {
+    route: 'PATCH /api/admin/users/{id}',
+    status: 200,
+    what: 'mark email verified',
+    request: async ({ staff, account }) => ({ token: (await staff()).access, body: { email_verified: true }, ...userPath((await account()).id) }),
+  },
+  {
+    route: 'GET /api/admin/users',
+    status: 200,
+    what: 'email_verified filter',
+    request: async ({ staff }) => ({ token: (await staff()).access, query: { email_verified: 'false', page_size: '3' } }),
+  },
+  {
+    route: 'POST /api/admin/users/{id}/resend-verification',
+    status: 202,
+    request: async ({ staff, account }) => {
+      const { id } = await account();
+      return { token: (await staff()).access, path: `/api/admin/users/${id}/resend-verification`, pathParameters: { id } };
+    },
+  },
+  {
+    route: 'POST /api/admin/users/{id}/resend-verification',
+    status: 400,
+    code: 'validation_error',
+    what: 'already verified',
+    request: async ({ staff, account }) => {
+      const { id } = await account();
+      await sql()`update users set email_verified = true where id = ${id}`;
+      return { token: (await staff()).access, path: `/api/admin/users/${id}/resend-verification`, pathParameters: { id } };
+    },
+  },
+  {
+    route: 'POST /api/admin/users/{id}/resend-verification',
+    status: 404,
+    code: 'not_found',
+    request: async ({ staff }) => {
+      const id = '00000000-0000-4000-8000-000000000000';
+      return { token: (await staff()).access, path: `/api/admin/users/${id}/resend-verification`, pathParameters: { id } };
+    },
   },
 
   // Anything else: the catch-all's generic 404 and 405

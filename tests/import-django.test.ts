@@ -215,6 +215,24 @@ describe('importing from the Django database', () => {
     expect((await login(emailFor('used'), pbkdf2.password)).status).toBe(401);
   });
 
+  it('imports emails unverified unless --mark-verified, and never un-verifies an account on a later run', async () => {
+    const v = vector('d32-pbkdf2-sha256-1');
+    await addDjangoUsers([{ email: emailFor('plain'), password: v.encoded }]);
+    const plain = await importFromDjango();
+    expect(plain.markVerified).toBe(false);
+    expect(formatSummary(plain)).toMatch(/email_verified\s+new accounts start unverified/);
+    expect(await storedUser(emailFor('plain'))).toMatchObject({ emailVerified: false });
+
+    await addDjangoUsers([{ email: emailFor('trusted'), password: v.encoded }]);
+    const trusted = await importFromDjango({ markVerified: true });
+    expect(formatSummary(trusted)).toMatch(/email_verified\s+true for every imported or updated account \(--mark-verified\)/);
+    expect(await storedUser(emailFor('plain'))).toMatchObject({ emailVerified: true });
+    expect(await storedUser(emailFor('trusted'))).toMatchObject({ emailVerified: true });
+
+    await importFromDjango();
+    expect(await storedUser(emailFor('trusted'))).toMatchObject({ emailVerified: true });
+  });
+
   it('writes nothing on a dry run, yet reports exactly what a real run would do', async () => {
     const v = vector('d32-bcrypt-sha256-7');
     const [existingId] = await addDjangoUsers([{ email: emailFor('existing'), password: v.encoded, first_name: 'Before' }]);
@@ -371,8 +389,9 @@ describe('npm run import:django', () => {
       { email: 'broken@', password: v.encoded },
     ]);
 
-    const dry = await runCli(['--from-url', djangoUrl, '--dry-run']);
+    const dry = await runCli(['--from-url', djangoUrl, '--dry-run', '--mark-verified']);
     expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/email_verified\s+true for every imported or updated account/);
     expect(dry.stdout).toMatch(/DRY RUN, nothing was written/);
     expect(dry.stdout).toMatch(/source\s+table "auth_user" in \S+@[\d.]+:\d+\/auth_test_django_/);
     expect(dry.stdout).toMatch(/read\s+2\n/);

@@ -15,7 +15,7 @@ import { startUpstashRestBridge, type UpstashRestBridge } from './helpers/upstas
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const PREFIX = process.env.REDIS_KEY_PREFIX!;
-const LIMITS = ['login', 'loginIp', 'register', 'forgotPassword', 'resetPassword', 'refresh'] as const;
+const LIMITS = ['login', 'loginIp', 'register', 'forgotPassword', 'resetPassword', 'refresh', 'verifyEmail'] as const;
 const ENV_NAME = {
   login: 'RATE_LIMIT_LOGIN',
   loginIp: 'RATE_LIMIT_LOGIN_IP',
@@ -23,6 +23,7 @@ const ENV_NAME = {
   forgotPassword: 'RATE_LIMIT_FORGOT_PASSWORD',
   resetPassword: 'RATE_LIMIT_RESET_PASSWORD',
   refresh: 'RATE_LIMIT_REFRESH',
+  verifyEmail: 'RATE_LIMIT_VERIFY_EMAIL',
 } as const;
 
 type Env = Record<string, string | undefined>;

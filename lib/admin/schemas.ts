@@ -42,11 +42,18 @@ export const AdminUserListQuery = z.object({
   page: z._default(wholeNumber(1, MAX_PAGE), 1),
   page_size: z._default(wholeNumber(1, MAX_PAGE_SIZE), DEFAULT_PAGE_SIZE),
   ordering: z._default(Ordering, '-date_joined'),
+  /** Only verified (`true`) or only unverified (`false`) addresses; absent means both. */
+  email_verified: z.optional(
+    z.pipe(
+      z.enum(['true', 'false'], { error: 'Must be true or false.' }),
+      z.transform((value) => value === 'true'),
+    ),
+  ),
 });
 
 export type AdminUserListInput = z.infer<typeof AdminUserListQuery>;
 
-export const PATCHABLE_FIELDS = ['full_name', 'is_active', 'is_staff'] as const;
+export const PATCHABLE_FIELDS = ['full_name', 'is_active', 'is_staff', 'email_verified'] as const;
 
 /**
  * `PATCH /api/admin/users/{id}`: any of the fields, but at least one. Unknown fields are ignored
@@ -58,6 +65,8 @@ export const AdminUserPatchBody = z
     full_name: z.optional(FullName),
     is_active: z.optional(z.boolean()),
     is_staff: z.optional(z.boolean()),
+    // Only `true`: an address is proved by its inbox, and nothing here un-proves it.
+    email_verified: z.optional(z.literal(true, { error: 'Only true is accepted: an address can be marked verified, not unverified.' })),
   })
   .check(
     z.refine((body) => PATCHABLE_FIELDS.some((field) => body[field] !== undefined), {

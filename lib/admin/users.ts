@@ -17,9 +17,11 @@
  * `changes` (flags as `{ from, to }`; a new full name only as `changed`, to keep personal data
  * out of the logs).
  */
-import { asc, count, eq, ilike, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, ilike, or, sql } from 'drizzle-orm';
+import { recordSecurityEvent } from '../auth/events/record.js';
 import { revokeAllSessions } from '../auth/sessions.js';
 import { findUserById, serializeUser, type UserResource } from '../auth/users.js';
+import { sendVerificationEmail } from '../auth/verification/send.js';
 import { db, type Transaction } from '../db/index.js';
 import { type UserRow, users } from '../db/schema.js';
 import { problems } from '../http/problem.js';
@@ -47,7 +49,10 @@ const escapeLike = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${char
 /** Lists users: a case-insensitive search over email and full name, one page, in a stable order. */
 export async function listUsers(query: AdminUserListInput): Promise<UserPage> {
   const pattern = `%${escapeLike(query.search)}%`;
-  const where = query.search ? or(ilike(users.email, pattern), ilike(users.fullName, pattern)) : undefined;
+  const where = and(
+    query.search ? or(ilike(users.email, pattern), ilike(users.fullName, pattern)) : undefined,
+    query.email_verified === undefined ? undefined : eq(users.emailVerified, query.email_verified),
+  );
   const descending = query.ordering.startsWith('-');
   const column = ORDER_COLUMNS[query.ordering.replace(/^-/, '') as keyof typeof ORDER_COLUMNS];
   // Users who never logged in sort last either way; the id breaks ties, so that equal values
@@ -107,7 +112,7 @@ export async function updateUser(actor: UserRow, id: string, input: AdminUserPat
     if (target.id === actor.id && input.is_active === false) throw problems.permissionDenied('You cannot deactivate your own account.');
     if (target.id === actor.id && input.is_staff === false) throw problems.permissionDenied('You cannot revoke your own staff access.');
 
-    const set: Partial<Pick<UserRow, 'fullName' | 'isActive' | 'isStaff'>> = {};
+    const set: Partial<Pick<UserRow, 'fullName' | 'isActive' | 'isStaff' | 'emailVerified'>> = {};
     const changes: Changes = {};
     if (input.full_name !== undefined && input.full_name !== target.fullName) {
       set.fullName = input.full_name;
@@ -120,6 +125,17 @@ export async function updateUser(actor: UserRow, id: string, input: AdminUserPat
     if (input.is_staff !== undefined && input.is_staff !== target.isStaff) {
       set.isStaff = input.is_staff;
       changes.is_staff = { from: target.isStaff, to: input.is_staff };
+    }
+    if (input.email_verified && !target.emailVerified) {
+      set.emailVerified = true;
+      changes.email_verified = { from: false, to: true };
+      await recordSecurityEvent(
+        [
+          { type: 'admin_user_updated', userId: target.id, actorId: actor.id, details: { fields: Object.keys(changes) } },
+          { type: 'email_verified', userId: target.id, actorId: actor.id, details: { method: 'admin' } },
+        ],
+        tx,
+      );
     }
     const [user] = Object.keys(set).length ? await tx.update(users).set(set).where(eq(users.id, target.id)).returning() : [target];
     // Refresh tokens die with the account's activity; access tokens already fail, since
@@ -152,4 +168,22 @@ export async function revokeUserSessions(actor: UserRow, id: string): Promise<vo
     return revokeAllSessions(target.id, tx);
   });
   audit('user.revoke_sessions', actor, id, { sessions_revoked: revoked });
+}
+
+/**
+ * Emails the user a new verification link (their earlier link stops working). Only for an active
+ * account whose address is not verified yet; a failing SES is a 503 here, for staff to see.
+ */
+export async function resendUserVerification(actor: UserRow, id: string): Promise<void> {
+  const target = await findUserById(id);
+  if (!target) throw notFound();
+  assertMayTouch(actor, target);
+  if (target.emailVerified) {
+    throw problems.validation([{ field: 'email_verified', message: 'This email address is already verified.' }], 'This user needs no verification email.');
+  }
+  if (!target.isActive) {
+    throw problems.validation([{ field: 'is_active', message: 'The account is inactive: activate it first.' }], 'This user needs no verification email.');
+  }
+  await sendVerificationEmail(target);
+  audit('user.resend_verification', actor, target.id, {});
 }

@@ -13,6 +13,7 @@ import type { RegisterInput } from './schemas.js';
 import type { SignedIn } from './login.js';
 import { type ClientInfo, newSession, revokeAllSessionsStatement, sessionInsert } from './sessions.js';
 import { createUser, findUserByEmail, serializeUser } from './users.js';
+import { startEmailVerification } from './verification/send.js';
 
 /** Creates an account and signs it in. */
 export async function register(input: RegisterInput, client: ClientInfo): Promise<SignedIn> {
@@ -29,6 +30,7 @@ export async function register(input: RegisterInput, client: ClientInfo): Promis
     createUser({ id, email: input.email, passwordHash, fullName: input.full_name }, db().with(started)),
     session.pair,
   ]);
+  await startEmailVerification(user);
   return { user: serializeUser(user), ...pair };
 }
 

@@ -3,6 +3,7 @@
  * password policy nor its common-password list.
  */
 import { eq } from 'drizzle-orm';
+import { config } from '../config.js';
 import { db } from '../db/index.js';
 import { users } from '../db/schema.js';
 import { problems } from '../http/problem.js';
@@ -22,6 +23,8 @@ export async function login(input: LoginInput, client: ClientInfo): Promise<Sign
   const user = await findUserByEmail(input.email);
   const check = await verifyPassword(input.password, user?.password);
   if (!user || !check.ok || !user.isActive) throw problems.invalidCredentials();
+  // Only after the password proved right (the same bcrypt work as a failure): nothing is issued.
+  if (config.emailVerification.required && !user.emailVerified) throw problems.emailNotVerified();
   // A Django hash (or an older bcrypt cost) is replaced now, while we know the password.
   const password = check.needsRehash ? await hashPassword(input.password) : undefined;
   // One statement (one round trip, atomic): the session's row is inserted by a CTE of the update.

@@ -1,69 +1,35 @@
 /**
- * Password reset by email (the lucia token design). A token is `base64url(user id ‖ 256 random
- * bits)`; Redis keeps only the SHA-256 of the random part, under the user's key with a TTL. One
- * key per user means a new request replaces (invalidates) the previous token in one SET, and
- * consuming is one compare-and-delete script, so two concurrent uses give exactly one success.
+ * Password reset by email. The tokens are the shared single-use link tokens (`links/tokens.ts`:
+ * 256 random bits, only a SHA-256 in Redis, one live token per user, atomic use), and the request
+ * answers alike for every email (`links/request.ts`).
  *
  * This module issues tokens (forgot-password); `password-reset-confirm.ts` consumes them. They are
  * apart so that the forgot-password bundle carries neither bcrypt nor the password policy.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { config } from '../config.js';
-import { sendEmail } from '../email/ses.js';
 import { passwordResetEmail } from '../email/templates.js';
-import { log } from '../log.js';
-import { redisKey, redisOp } from '../redis.js';
-import { findUserByEmail } from './users.js';
+import { emailLinkIfEligible } from './links/request.js';
+import { linkTokens } from './links/tokens.js';
 
-const SECRET_BYTES = 32;
-const UUID_BYTES = 16;
-
-/** The Redis key of a user's live reset token. */
-export const resetKey = (userId: string) => redisKey('pwreset', userId);
-// The prefix keeps @upstash/redis's automatic JSON deserialisation from ever reading a digest as a number.
-const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-
-/** Deletes the key only if it still holds this token's hash: the atomic "use once". */
-export const CONSUME_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
-
-function encodeToken(userId: string, secret: Buffer): string {
-  return Buffer.concat([Buffer.from(userId.replaceAll('-', ''), 'hex'), secret]).toString('base64url');
-}
-
-/** Splits a token into its user id and the digest Redis should hold; undefined when malformed. */
-export function decodeToken(token: string): { userId: string; secretHash: string } | undefined {
-  if (!/^[A-Za-z0-9_-]{64}$/.test(token)) return undefined;
-  const bytes = Buffer.from(token, 'base64url');
-  if (bytes.length !== UUID_BYTES + SECRET_BYTES) return undefined;
-  const hex = bytes.subarray(0, UUID_BYTES).toString('hex');
-  const userId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  return { userId, secretHash: sha256(bytes.subarray(UUID_BYTES)) };
-}
-
-const sleepUntil = (deadline: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - performance.now())));
+/** The reset tokens: Redis keys `pwreset:<user id>`, living `PASSWORD_RESET_TOKEN_TTL_MIN`. */
+export const resetTokens = linkTokens('pwreset', () => config.passwordResetTtlS);
 
 /**
- * Starts a reset for `email`. Answers the same way, in about the same time, whatever the email:
- * unknown and inactive accounts touch Redis too (an outage is a 503 for everyone, not a tell),
- * and the response waits for `FORGOT_PASSWORD_MIN_RESPONSE_MS` so sending mail does not show.
+ * Starts a reset for `email`. Answers the same way, in about the same time, whatever the email
+ * (`FORGOT_PASSWORD_MIN_RESPONSE_MS`): only an active account gets a link.
  */
-export async function requestPasswordReset(email: string): Promise<void> {
-  const deadline = performance.now() + config.forgotPasswordMinResponseMs;
-  const user = await findUserByEmail(email);
-  if (!user || !user.isActive) {
-    await redisOp((r) => r.exists(resetKey('00000000-0000-0000-0000-000000000000')));
-    await sleepUntil(deadline);
-    return;
-  }
-  const secret = randomBytes(SECRET_BYTES);
-  // SET replaces any earlier token of this user: only the newest link works.
-  await redisOp((r) => r.set(resetKey(user.id), sha256(secret), { ex: config.passwordResetTtlS }));
-  const link = `${config.frontendUrl}/reset-password?token=${encodeToken(user.id, secret)}`;
-  try {
-    await sendEmail(passwordResetEmail({ email: user.email, fullName: user.fullName }, link, config.passwordResetTtlS / 60));
-  } catch (error) {
-    // The client still gets 202: the answer must not differ by account, and retrying is harmless.
-    log.error('password reset email failed', { user_id: user.id, error });
-  }
-  await sleepUntil(deadline);
+export function requestPasswordReset(email: string): Promise<void> {
+  return emailLinkIfEligible({
+    email,
+    eligible: (user) => user.isActive,
+    tokens: resetTokens,
+    compose: (user, token) =>
+      passwordResetEmail(
+        { email: user.email, fullName: user.fullName },
+        `${config.frontendUrl}/reset-password?token=${token}`,
+        config.passwordResetTtlS / 60,
+      ),
+    minResponseMs: config.forgotPasswordMinResponseMs,
+    failure: 'password reset email failed',
+  });
 }

@@ -45,3 +45,7 @@ export type LoginInput = z.infer<typeof LoginBody>;
 export const ForgotPasswordBody = z.object({ email: Email });
 /** A blank or malformed token is `invalid_token`, not a validation error: only its absence is. */
 export const ResetPasswordBody = z.object({ token: z.string(), new_password: Password });
+
+/** A blank or malformed token is `invalid_token`, like an unknown one: only its absence is a validation error. */
+export const VerifyEmailBody = z.object({ token: z.string() });
+export const ResendVerificationBody = z.object({ email: Email });

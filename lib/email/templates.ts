@@ -60,3 +60,30 @@ export function passwordChangedEmail(to: { email: string; fullName: string }): E
   ]);
   return { to: to.email, subject, text, html };
 }
+
+/** The address verification email (at registration, and on request). */
+export function verifyEmailMessage(to: { email: string; fullName: string }, link: string, expiresInH: number): EmailMessage {
+  const expiry = expiresInH % 24 === 0 ? `${expiresInH / 24} day${expiresInH === 24 ? '' : 's'}` : `${expiresInH} hour${expiresInH === 1 ? '' : 's'}`;
+  const subject = 'Verify your email address';
+  const text = [
+    greeting(to.fullName),
+    '',
+    `Please confirm that ${to.email} is your email address by opening this link:`,
+    '',
+    link,
+    '',
+    `The link works once and expires in ${expiry}.`,
+    "If you didn't create an account, you can ignore this email: nothing happens without the link.",
+  ].join('\n');
+  const html = layout(
+    subject,
+    [
+      escapeHtml(greeting(to.fullName)),
+      `Please confirm that <strong>${escapeHtml(to.email)}</strong> is your email address with the button below.`,
+      `The link works once and expires in ${escapeHtml(expiry)}. If the button does not work, paste this address into your browser:<br><span style="word-break:break-all">${escapeHtml(link)}</span>`,
+      "If you didn't create an account, you can ignore this email: nothing happens without the link.",
+    ],
+    { label: 'Verify email address', href: link },
+  );
+  return { to: to.email, subject, text, html };
+}

@@ -98,6 +98,7 @@ export const problems = {
   invalidCredentials: () => new Problem('invalid_credentials', 'No active account found with the given credentials.'),
   invalidRefreshToken: () => new Problem('invalid_refresh_token', 'The refresh token is invalid, expired or revoked.'),
   invalidResetToken: () => new Problem('invalid_token', 'The password reset link is invalid or has expired.'),
+  invalidVerificationToken: () => new Problem('invalid_token', 'The verification link is invalid or has expired.'),
   permissionDenied: (detail = 'You do not have permission to perform this action.') => new Problem('permission_denied', detail),
   notFound: (detail = 'Not found.') => new Problem('not_found', detail),
   emailTaken: () => new Problem('email_taken', 'An account with this email already exists.'),

@@ -44,6 +44,12 @@ export interface ImportOptions {
   now?: Date;
   /** Also return which service id each source row became (see {@link ImportSummary.idMap}). */
   collectIdMap?: boolean;
+  /**
+   * Mark every imported or updated account's email verified (`--mark-verified`), for services
+   * that trust the addresses Django held. Without it, new accounts start unverified; either way an
+   * account already verified here stays verified.
+   */
+  markVerified?: boolean;
 }
 
 export interface SkippedRow {
@@ -63,6 +69,8 @@ export interface PasswordFormatCount {
 export interface ImportSummary {
   source: string;
   dryRun: boolean;
+  /** Whether the run marked emails verified (`--mark-verified`). */
+  markVerified: boolean;
   read: number;
   /** New accounts. */
   imported: number;
@@ -92,7 +100,7 @@ interface PendingRow {
   user: UserRecord;
 }
 
-const COLUMNS = ['email', 'password', 'full_name', 'is_active', 'is_staff', 'is_superuser', 'date_joined', 'last_login'] as const;
+const COLUMNS = ['email', 'password', 'full_name', 'is_active', 'is_staff', 'is_superuser', 'date_joined', 'last_login', 'email_verified'] as const;
 
 /** Thrown inside a dry run's transaction to roll it back once its outcome is known. */
 class DryRunRollback extends Error {}
@@ -108,7 +116,7 @@ interface RowOutcome {
  * stored password was kept. Emails are unique within a batch (duplicates were skipped), as
  * `ON CONFLICT DO UPDATE` requires.
  */
-async function writeBatch(rows: PendingRow[], dryRun: boolean): Promise<RowOutcome[]> {
+async function writeBatch(rows: PendingRow[], dryRun: boolean, markVerified: boolean): Promise<RowOutcome[]> {
   const values = rows.map(({ user }) => ({
     email: user.email,
     password: user.password,
@@ -119,6 +127,7 @@ async function writeBatch(rows: PendingRow[], dryRun: boolean): Promise<RowOutco
     // As text: drizzle's driver makes the shared client pass timestamps through unserialised.
     date_joined: user.dateJoined.toISOString(),
     last_login: user.lastLogin?.toISOString() ?? null,
+    email_verified: markVerified,
   }));
   let outcomes: RowOutcome[] = [];
   try {
@@ -134,7 +143,8 @@ async function writeBatch(rows: PendingRow[], dryRun: boolean): Promise<RowOutco
           is_staff     = case when ${usedHere} then users.is_staff and excluded.is_staff else excluded.is_staff end,
           is_superuser = case when ${usedHere} then users.is_superuser and excluded.is_superuser else excluded.is_superuser end,
           date_joined  = case when ${usedHere} then least(users.date_joined, excluded.date_joined) else excluded.date_joined end,
-          last_login   = greatest(users.last_login, excluded.last_login)
+          last_login   = greatest(users.last_login, excluded.last_login),
+          email_verified = users.email_verified or excluded.email_verified
         returning id, lower(email) as email, (xmax = 0) as inserted, password`;
       // xmax is 0 on a freshly inserted row version and the updating transaction's id on an
       // updated one: Postgres' usual way to tell the two apart in an upsert's RETURNING.
@@ -171,6 +181,7 @@ export async function importDjangoUsers(options: ImportOptions): Promise<ImportS
   const summary: ImportSummary = {
     source: source.description,
     dryRun,
+    markVerified: options.markVerified ?? false,
     read: 0,
     imported: 0,
     updated: 0,
@@ -228,7 +239,7 @@ export async function importDjangoUsers(options: ImportOptions): Promise<ImportS
           pending.push({ id, user: mapped.user });
         }
         if (pending.length) {
-          const outcomes = await writeBatch(pending, dryRun);
+          const outcomes = await writeBatch(pending, dryRun, summary.markVerified);
           outcomes.forEach((outcome, i) => {
             const { id, user } = pending[i]!;
             if (outcome.inserted) summary.imported++;

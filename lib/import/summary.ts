@@ -43,6 +43,9 @@ export function formatSummary(s: ImportSummary): string {
   if (s.keptNewerPassword.length) {
     lines.push(`${pad('  kept newer password')}${s.keptNewerPassword.length}  (set in this service; ids ${list(s.keptNewerPassword)})`);
   }
+  lines.push(
+    `${pad('email_verified')}${s.markVerified ? 'true for every imported or updated account (--mark-verified)' : 'new accounts start unverified (--mark-verified to trust Django\'s addresses)'}`,
+  );
   lines.push(`${pad('skipped')}${s.skipped.length}`);
   for (const reason of Object.keys(SKIP_LABELS) as SkipReason[]) {
     const rows = s.skipped.filter((row) => row.reason === reason);

@@ -23,9 +23,12 @@ import {
   Password,
   RefreshBody,
   RegisterBody,
+  ResendVerificationBody,
   ResetPasswordBody,
   UpdateMeBody,
+  VerifyEmailBody,
 } from '../auth/schemas.js';
+import { EMAIL_VERIFIED_DETAIL, VERIFICATION_RESENT_DETAIL, VERIFICATION_SENT_DETAIL } from '../auth/verification/messages.js';
 import { type FieldError, Problem as ProblemError, PROBLEM_STATUS, type ProblemCode, problems } from '../http/problem.js';
 import {
   AuthResponse,
@@ -38,10 +41,13 @@ import {
   Liveness,
   Problem,
   RESET_PASSWORD_DETAIL,
+  ResendVerificationResponse,
   ResetPasswordResponse,
   TokenPair,
   User,
   UserList,
+  VerificationSentResponse,
+  VerifyEmailResponse,
 } from './responses.js';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
@@ -60,6 +66,8 @@ const EXAMPLE_USER = {
   is_superuser: false,
   date_joined: '2026-11-24T10:00:00.000Z',
   last_login: '2026-11-24T10:05:00.000Z',
+  email_verified: true,
+  mfa_enabled: false,
 };
 const EXAMPLE_PAIR = {
   access: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI3YzBlNGYwYSIsInR5cGUiOiJhY2Nlc3MifQ.c2lnbmF0dXJl',
@@ -119,6 +127,9 @@ function describeSchemas() {
   describe(User.shape.is_superuser, { description: 'May also grant staff and manage other superusers.' });
   describe(User.shape.date_joined, { description: 'ISO 8601, UTC.' });
   describe(User.shape.last_login, { description: 'ISO 8601, UTC; `null` until the first login.' });
+  describe(User.shape.email_verified, {
+    description: 'Whether the user proved they own `email` (the verification link, a password reset link, or staff marking it). `false` at registration and for imported users.',
+  });
   describe(User, { id: 'User', description: 'A user account. A password hash never appears in any response.', examples: [EXAMPLE_USER] });
 
   describe(TokenPair.shape.access, { description: 'Access token (JWT): send it as `Authorization: Bearer <access>`.' });
@@ -161,6 +172,7 @@ function describeSchemas() {
   describe(UserList.shape.count, { description: 'Users matching `search`, over all pages.' });
   describe(AdminUserId.shape.id, { description: 'The user\'s id (UUID). Anything that names no user answers 404.' });
   describe(UserList, { id: 'UserList', examples: [{ count: 1, page: 1, page_size: 20, results: [EXAMPLE_USER] }] });
+  describeEmailVerificationSchemas();
 }
 
 /**
@@ -277,7 +289,7 @@ const rateLimitHeaders = (required = false) =>
 const CODE_MEANINGS: Record<ProblemCode, string> = {
   validation_error: 'a field is missing, of the wrong type or breaks a rule (`errors` lists each failed rule)',
   invalid_json: 'the body is not valid JSON',
-  invalid_token: 'the reset token is unknown, expired, already used or malformed',
+  invalid_token: 'the token (of a reset or verification link) is unknown, expired, already used or malformed',
   not_authenticated: 'the access token is missing, malformed, expired or tampered with, or its user is inactive or deleted',
   invalid_credentials: 'wrong email or password, or an inactive account (one answer for every case)',
   invalid_refresh_token: 'the refresh token is unknown, expired, revoked, reused after the grace window, or not a refresh token',
@@ -412,7 +424,7 @@ const IF_NONE_MATCH = {
 // ---------------------------------------------------------------------------------------------
 // Operations
 
-type Tag = 'Auth' | 'Password reset' | 'Admin' | 'Health' | 'Documentation';
+type Tag = 'Auth' | 'Password reset' | 'Email verification' | 'Admin' | 'Health' | 'Documentation';
 
 interface RateLimitDoc {
   variable: string;
@@ -427,6 +439,7 @@ const RATE_LIMITS = {
   forgotPassword: { variable: 'RATE_LIMIT_FORGOT_PASSWORD', key: 'client IP + email', defaultValue: '3/1h' },
   resetPassword: { variable: 'RATE_LIMIT_RESET_PASSWORD', key: 'client IP', defaultValue: '10/1h' },
   refresh: { variable: 'RATE_LIMIT_REFRESH', key: 'client IP', defaultValue: '60/1m' },
+  verifyEmail: { variable: 'RATE_LIMIT_VERIFY_EMAIL', key: 'client IP + email', defaultValue: '3/1h' },
 } satisfies Record<string, RateLimitDoc>;
 
 interface OperationDoc {
@@ -451,6 +464,8 @@ interface OperationDoc {
   problems?: Partial<Record<number, ProblemCode[]>>;
   /** The route's own example of `validation_error` field errors. */
   validationExample?: FieldError[];
+  /** The route's own wording of other problems (replacing the code's generic example). */
+  problemExamples?: Partial<Record<ProblemCode, Record<string, unknown>>>;
   /** Other responses (already complete). */
   extra?: Responses;
 }
@@ -476,12 +491,13 @@ function operation(path: string, doc: OperationDoc): ZodOpenApiOperationObject {
   delete extraProblems[400];
   if (badRequest.length) {
     const validationExample = doc.validationExample && problems.validation(doc.validationExample, doc.body ? undefined : 'Query string is invalid.').toJSON();
-    responses['400'] = withRateLimitHeaders(problemResponse(400, badRequest, validationExample ? { examples: { validation_error: validationExample } } : {}));
+    const examples = { ...doc.problemExamples, ...(validationExample ? { validation_error: validationExample } : {}) };
+    responses['400'] = withRateLimitHeaders(problemResponse(400, badRequest, { examples }));
   }
   if (doc.auth) responses['401'] = response('NotAuthenticated');
   if (doc.auth === 'staff') responses['403'] = response('PermissionDenied');
   for (const [status, codes] of Object.entries(extraProblems)) {
-    if (codes) responses[status] = withRateLimitHeaders(problemResponse(Number(status), codes));
+    if (codes) responses[status] = withRateLimitHeaders(problemResponse(Number(status), codes, { examples: doc.problemExamples }));
   }
   Object.assign(responses, doc.extra);
   if (doc.body) {
@@ -540,7 +556,7 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         operationId: 'register',
         summary: 'Create an account',
         tag: 'Auth',
-        description: `Creates an account and signs it in. Two concurrent registrations of one email: exactly one 201, the other 409.\n\n${PASSWORD_POLICY}`,
+        description: `Creates an account and signs it in, and emails a verification link (\`\${FRONTEND_URL}/verify-email?token=<token>\`; see \`POST /api/auth/verify-email\`). The new user's \`email_verified\` is \`false\`. An email or Redis failure never fails the registration (it is logged; the user can ask for another link). Two concurrent registrations of one email: exactly one 201, the other 409.\n\n${PASSWORD_POLICY}`,
         body: RegisterBody,
         rateLimits: [RATE_LIMITS.register],
         dependencies: true,
@@ -557,12 +573,12 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         operationId: 'login',
         summary: 'Sign in with email and password',
         tag: 'Auth',
-        description: 'Answers the user (with `last_login` already updated) and a new token pair, starting a new session. Every failure (unknown email, wrong password, inactive account) is the same 401 with the same body and timing.',
+        description: 'Answers the user (with `last_login` already updated) and a new token pair, starting a new session. Every failure (unknown email, wrong password, inactive account) is the same 401 with the same body and timing. With `REQUIRE_EMAIL_VERIFICATION=true`, the right password of an account whose email is not verified answers 403 `email_not_verified` and issues nothing (a wrong password is still 401).',
         body: LoginBody,
         rateLimits: [RATE_LIMITS.login, RATE_LIMITS.loginIp],
         dependencies: true,
         responses: { '200': signedIn('The user and a token pair.') },
-        problems: { 401: ['invalid_credentials'] },
+        problems: { 401: ['invalid_credentials'], 403: ['email_not_verified'] },
         validationExample: [{ field: 'password', message: 'This field is required.' }],
       },
     },
@@ -762,7 +778,7 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         operationId: 'getAdminPage',
         summary: 'The admin web page',
         tag: 'Admin',
-        description: 'A single page for staff: sign in, list, search and paginate users, view one, activate or deactivate, grant or revoke staff, revoke sessions, delete. The page itself is public; everything it shows comes from the staff-only routes below.',
+        description: 'A single page for staff: sign in, list, search, filter (verified email or not) and paginate users, view one, activate or deactivate, grant or revoke staff, mark the email verified or resend the verification email, revoke sessions, delete. The page itself is public; everything it shows comes from the staff-only routes below.',
         responses: { '200': html('The admin page (never cached: its CSP changes with each release).', { etag: false }) },
       },
     },
@@ -771,7 +787,7 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         operationId: 'listUsers',
         summary: 'List and search users',
         tag: 'Admin',
-        description: `One page of users. \`ordering\` is one of ${ADMIN_USER_ORDERINGS.map((o) => `\`${o}\``).join(', ')}.`,
+        description: `One page of users. \`ordering\` is one of ${ADMIN_USER_ORDERINGS.map((o) => `\`${o}\``).join(', ')}. \`email_verified=true\` or \`false\` lists only users whose email is (not) verified.`,
         auth: 'staff',
         query: AdminUserListQuery,
         dependencies: true,
@@ -795,7 +811,7 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         operationId: 'updateUser',
         summary: 'Edit a user',
         tag: 'Admin',
-        description: 'Changes any of `full_name`, `is_active` and `is_staff`. Deactivating a user stops their access tokens at once. Only a superuser may change `is_staff` or edit another superuser.',
+        description: 'Changes any of `full_name`, `is_active` and `is_staff`, or marks the email verified (`email_verified: true`; `false` is refused: nothing un-proves an address). Deactivating a user stops their access tokens at once. Only a superuser may change `is_staff` or edit another superuser.',
         auth: 'staff',
         path: AdminUserId,
         body: AdminUserPatchBody,
@@ -829,6 +845,71 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         extra: { '404': response('NotFound') },
       },
     },
+    ...emailVerificationPaths(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Email verification
+
+function describeEmailVerificationSchemas() {
+  describe(VerifyEmailBody.shape.token, { description: 'The token from the verification link (`?token=`). A blank or malformed token is `invalid_token`, like an unknown one.' });
+  describe(VerifyEmailBody, { id: 'VerifyEmailRequest', examples: [{ token: 'q3Jd0bM1r6X5c2dV8nLkP0sT9wYz4aHf7eUiGj1oKxEq3Jd0bM1r6X5c2dV8nLkP' }] });
+  describe(ResendVerificationBody, { id: 'ResendVerificationRequest', examples: [{ email: 'ann@example.com' }] });
+  describe(AdminUserListQuery.shape.email_verified, { description: '`true`: only users whose email is verified; `false`: only those whose email is not; absent: both.' });
+  describe(AdminUserPatchBody.shape.email_verified, { description: 'Only `true`: marks the email verified (recording `admin_user_updated` and `email_verified`).' });
+  describe(VerifyEmailResponse, { id: 'VerifyEmailResponse', examples: [{ detail: EMAIL_VERIFIED_DETAIL }] });
+  describe(ResendVerificationResponse, { id: 'ResendVerificationResponse', examples: [{ detail: VERIFICATION_RESENT_DETAIL }] });
+  describe(VerificationSentResponse, { id: 'VerificationSentResponse', examples: [{ detail: VERIFICATION_SENT_DETAIL }] });
+}
+
+function emailVerificationPaths(): Record<string, Partial<Record<Method, OperationDoc>>> {
+  const invalidLink = { invalid_token: problems.invalidVerificationToken().toJSON() };
+  return {
+    '/api/auth/verify-email': {
+      post: {
+        operationId: 'verifyEmail',
+        summary: 'Verify an email address with the emailed token',
+        tag: 'Email verification',
+        description: 'Consumes the token of the verification link atomically (of two concurrent uses, one succeeds) and sets the user\'s `email_verified`. A token that is unknown, expired (`EMAIL_VERIFICATION_TOKEN_TTL_H`, default 48), already used, replaced by a newer one, or malformed, or whose account is inactive or deleted, is `invalid_token`; a missing `token` field is `validation_error`. Needs Redis: 503 when it is down.',
+        body: VerifyEmailBody,
+        dependencies: true,
+        responses: { '200': json(VerifyEmailResponse, 'The email is verified (also when it already was).') },
+        problems: { 400: ['invalid_token'] },
+        problemExamples: invalidLink,
+        validationExample: [{ field: 'token', message: 'This field is required.' }],
+      },
+    },
+    '/api/auth/verify-email/resend': {
+      post: {
+        operationId: 'resendVerificationEmail',
+        summary: 'Email a new verification link',
+        tag: 'Email verification',
+        description: 'Always 202 with the same body, in the same time (`VERIFY_EMAIL_RESEND_MIN_RESPONSE_MS`, default 400), whether the email has an active unverified account, a verified one, an inactive one or none: the answer reveals nothing about accounts. Only an active account whose email is not verified gets an email; its new link replaces the earlier one. Needs Redis: 503 when it is down.',
+        body: ResendVerificationBody,
+        rateLimits: [RATE_LIMITS.verifyEmail],
+        dependencies: true,
+        responses: { '202': json(ResendVerificationResponse, 'Accepted: an email is sent if the account exists, is active and awaits verification.') },
+        validationExample: [{ field: 'email', message: 'Enter a valid email address.' }],
+      },
+    },
+    '/api/admin/users/{id}/resend-verification': {
+      post: {
+        operationId: 'resendUserVerification',
+        summary: 'Email a user a new verification link',
+        tag: 'Admin',
+        description: 'Sends the user a new verification email (their earlier link stops working). Only for an active user whose email is not verified: otherwise 400 `validation_error` on `email_verified` or `is_active`. A failing email service is a 503. Only a superuser may do this for another superuser. Takes no body.',
+        auth: 'staff',
+        path: AdminUserId,
+        dependencies: true,
+        responses: { '202': json(VerificationSentResponse, 'The email was sent.') },
+        problems: { 400: ['validation_error'] },
+        problemExamples: {
+          validation_error: problems.validation([{ field: 'email_verified', message: 'This email address is already verified.' }], 'This user needs no verification email.').toJSON(),
+        },
+        extra: { '404': response('NotFound') },
+      },
+    },
   };
 }
 
@@ -855,6 +936,7 @@ Sliding windows in Redis, configured by \`RATE_LIMIT_*\` as \`<count>/<window>\`
 const TAGS: { name: Tag; description: string }[] = [
   { name: 'Auth', description: 'Accounts, sessions (token pairs) and the signed-in user.' },
   { name: 'Password reset', description: 'Forgotten passwords: a reset link by email, then a new password.' },
+  { name: 'Email verification', description: 'Proving an account owns its email: a link by email at registration (or on request), then its token.' },
   { name: 'Admin', description: 'Staff only: the admin page and user management.' },
   { name: 'Health', description: 'Liveness and readiness probes.' },
   { name: 'Documentation', description: 'This document and its Swagger UI and ReDoc pages.' },

@@ -5,6 +5,7 @@
  * function returns, and `tests/contract.test.ts` is what keeps the two in step.
  */
 import * as z from 'zod/mini';
+import { EMAIL_VERIFIED_DETAIL, VERIFICATION_RESENT_DETAIL, VERIFICATION_SENT_DETAIL } from '../auth/verification/messages.js';
 import { PROBLEM_STATUS, type ProblemCode } from '../http/problem.js';
 
 /** The contract's User object: never a password hash. */
@@ -94,3 +95,12 @@ export const UserList = z.object({
   page_size: z.int().check(z.minimum(1)),
   results: z.array(User),
 });
+
+/** `POST /api/auth/verify-email`. */
+export const VerifyEmailResponse = z.object({ detail: z.literal(EMAIL_VERIFIED_DETAIL) });
+
+/** `POST /api/auth/verify-email/resend`: one body for every email, so it reveals no account. */
+export const ResendVerificationResponse = z.object({ detail: z.literal(VERIFICATION_RESENT_DETAIL) });
+
+/** `POST /api/admin/users/{id}/resend-verification`. */
+export const VerificationSentResponse = z.object({ detail: z.literal(VERIFICATION_SENT_DETAIL) });

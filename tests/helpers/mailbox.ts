@@ -22,3 +22,17 @@ export async function resetTokenFor(address: string): Promise<string> {
   expect(match).not.toBeNull();
   return match![1]!;
 }
+
+export const VERIFY_SUBJECT = 'Verify your email address';
+
+/** The emails with `subject` sent to `address`, oldest first. */
+export const sentWithSubject = async (address: string, subject: string) => (await sentTo(address)).filter((e) => e.subject === subject);
+
+/** The verification token from the newest verification email sent to `address`. */
+export async function verificationTokenFor(address: string): Promise<string> {
+  const emails = await sentWithSubject(address, VERIFY_SUBJECT);
+  expect(emails.length, `no verification email for ${address}`).toBeGreaterThan(0);
+  const match = /verify-email\?token=([A-Za-z0-9_-]+)/.exec(emails.at(-1)!.body.text);
+  expect(match).not.toBeNull();
+  return match![1]!;
+}

@@ -15,3 +15,4 @@ process.env.REDIS_KEY_PREFIX = `test:${inject('runId')}:`;
 process.env.LOG_LEVEL ??= 'error';
 // The anti-enumeration floor is tested on its own; elsewhere it would only slow the suite.
 process.env.FORGOT_PASSWORD_MIN_RESPONSE_MS ??= '0';
+process.env.VERIFY_EMAIL_RESEND_MIN_RESPONSE_MS ??= '0';
