@@ -36,7 +36,7 @@ export interface ApiEvent<TBody = unknown, TQuery = unknown> extends Omit<APIGat
 export interface ApiContext extends Context {
   requestId: string;
   /** The signed-in user, set by the `authenticate()` guard. */
-  auth?: { user: UserRow };
+  auth?: { user: UserRow; sessionId?: string };
 }
 
 export type ApiResult = APIGatewayProxyStructuredResultV2 & { headers?: Record<string, string> };
