@@ -101,6 +101,7 @@ const schema = z.object({
   JWT_PRIVATE_KEYS: z.optional(z.string()),
   JWT_ACTIVE_KID: z.optional(z.string().check(z.minLength(1))),
   JWT_ACCEPT_HS256: bool,
+  RATE_LIMIT_SESSIONS: rateLimit,
 });
 
 /** Every variable the service reads (besides APP_ENV and the DB_* fallback). */
@@ -135,6 +136,7 @@ const DEFAULTS: Record<string, string> = {
   LOG_LEVEL: 'info',
   JWT_ALGORITHM: 'EdDSA',
   JWT_ACCEPT_HS256: 'true',
+  RATE_LIMIT_SESSIONS: '30/1m',
 };
 
 /**
@@ -253,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       forgotPassword: v.RATE_LIMIT_FORGOT_PASSWORD,
       resetPassword: v.RATE_LIMIT_RESET_PASSWORD,
       refresh: v.RATE_LIMIT_REFRESH,
+      sessions: v.RATE_LIMIT_SESSIONS,
     }),
   });
 }

@@ -65,11 +65,12 @@ export function newSession(userId: string, client: ClientInfo, familyId: string 
 type TokenRow = ReturnType<typeof newSession>['row'];
 
 /** A new family's `sessions` row. */
-const sessionRow = (row: TokenRow) => ({
+// Millisecond times (tokens carry whole seconds): two sign-ins in one second still list in order.
+const sessionRow = (row: TokenRow, at = new Date()) => ({
   id: row.familyId,
   userId: row.userId,
-  createdAt: row.issuedAt,
-  lastUsedAt: row.issuedAt,
+  createdAt: at,
+  lastUsedAt: at,
   expiresAt: row.expiresAt,
   ip: row.createdIp,
   userAgent: row.userAgent,
@@ -102,7 +103,7 @@ async function mintChild(userId: string, familyId: string, parentId: string, cli
   const [pair] = await Promise.all([
     session.pair,
     tx.insert(refreshTokens).values(row),
-    tx.update(sessions).set({ lastUsedAt: row.issuedAt, expiresAt: row.expiresAt, ip: row.createdIp, userAgent: row.userAgent }).where(eq(sessions.id, familyId)),
+    tx.update(sessions).set({ lastUsedAt: new Date(), expiresAt: row.expiresAt, ip: row.createdIp, userAgent: row.userAgent }).where(eq(sessions.id, familyId)),
   ]);
   return pair;
 }
@@ -133,7 +134,7 @@ async function rotateLiveToken(claims: { sub: string; jti: string; sid?: string 
           and exists (select 1 from ${sessions} where ${sessions.id} = ${claims.sid} and ${sessions.revokedAt} is null)
         returning id, family_id),
       touched as (
-        update ${sessions} set last_used_at = ${now}::timestamptz, expires_at = ${row.expiresAt.toISOString()}::timestamptz,
+        update ${sessions} set last_used_at = ${new Date().toISOString()}::timestamptz, expires_at = ${row.expiresAt.toISOString()}::timestamptz,
           ip = ${row.createdIp}, user_agent = ${row.userAgent}
         where ${sessions.id} = (select family_id from rotated))
       insert into ${refreshTokens} (token_hash, family_id, parent_id, user_id, issued_at, expires_at, created_ip, user_agent)

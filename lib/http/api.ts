@@ -58,6 +58,11 @@ export function currentUser(context: ApiContext): UserRow {
   return context.auth.user;
 }
 
+/** The session (`sid`) of the presented access token; undefined for a token from before sessions. */
+export function currentSessionId(context: ApiContext): string | undefined {
+  return context.auth?.sessionId;
+}
+
 /** The caller's address and agent: API Gateway's `sourceIp`, never a client-supplied header. */
 export function clientOf(event: ApiEvent<unknown, unknown>): { ip: string; userAgent?: string } {
   return { ip: event.requestContext.http.sourceIp, userAgent: event.headers?.['user-agent'] };
