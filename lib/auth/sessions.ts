@@ -64,8 +64,10 @@ export function newSession(userId: string, client: ClientInfo, familyId: string 
 
 type TokenRow = ReturnType<typeof newSession>['row'];
 
-/** A new family's `sessions` row. */
-// Millisecond times (tokens carry whole seconds): two sign-ins in one second still list in order.
+/**
+ * A new family's `sessions` row, with millisecond times (tokens carry whole seconds) so that two
+ * sign-ins within one second still list in order.
+ */
 const sessionRow = (row: TokenRow, at = new Date()) => ({
   id: row.familyId,
   userId: row.userId,
