@@ -825,7 +825,7 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         operationId: 'revokeUserSessions',
         summary: 'Sign a user out everywhere',
         tag: 'Admin',
-        description: 'Revokes every refresh token of the user (their access tokens run out within their lifetime). Takes no body.',
+        description: 'Ends every session of the user: their refresh and access tokens fail from the next request. Takes no body.',
         auth: 'staff',
         path: AdminUserId,
         dependencies: true,
