@@ -88,8 +88,8 @@ const FULL_NAME = 'Bench Runner';
 interface Step {
   event: APIGatewayProxyEventV2;
   expect: number;
-  /** Runs after the timed call with the parsed response body (chaining tokens). */
-  after?: (body: any) => void;
+  /** Runs after the timed call with the parsed response body (chaining tokens); untimed. */
+  after?: (body: any) => unknown;
 }
 
 const log = (message: string) => process.stderr.write(`  ${message}\n`);
@@ -134,7 +134,7 @@ async function measure(
     if (response.statusCode !== expect) {
       throw new Error(`${label}: expected HTTP ${expect}, got ${response.statusCode}: ${response.body?.slice(0, 500)}`);
     }
-    after?.(response.body ? JSON.parse(response.body) : undefined);
+    await after?.(response.body ? JSON.parse(response.body) : undefined);
     if (i >= warmup) {
       samples.push(elapsed);
       await between?.();
@@ -180,6 +180,8 @@ async function latency(): Promise<LatencyResult> {
     resetPassword: await load('authResetPassword'),
     health: await load('health'),
     healthLive: await load('healthLive'),
+    sessions: await load('authSessionsList'),
+    jwks: await load('jwks'),
   };
   const routes: Record<string, Summary> = {};
   let hashing: LatencyResult['hashing'];
@@ -266,6 +268,13 @@ async function latency(): Promise<LatencyResult> {
     ),
   );
 
+  routes['GET /api/auth/sessions'] = withoutSamples(
+    await measure('sessions', h.sessions, 50, count(1000), () => ({ event: request('GET', '/api/auth/sessions', { token: session.access }), expect: 200 })),
+  );
+  routes['GET /.well-known/jwks.json'] = withoutSamples(
+    await measure('jwks', h.jwks, 100, count(3000), () => ({ event: request('GET', '/.well-known/jwks.json'), expect: 200 })),
+  );
+
   // Each refresh presents the token the previous one returned (a client's real chain of rotations).
   routes['POST /api/auth/refresh'] = withoutSamples(
     await measure('refresh', h.refresh, 30, count(500), () => ({
@@ -275,7 +284,12 @@ async function latency(): Promise<LatencyResult> {
     })),
   );
 
-  // Alternates between two passwords; the access token stays valid (only refresh tokens are revoked).
+  // Alternates between two passwords. A change ends every session, the caller's too: an untimed
+  // login with the new password gives the next iteration its access token.
+  const signInAgain = async (password: string) => {
+    const response = await h.login(request('POST', '/api/auth/login', { body: { email: changeUser.email, password } }), lambdaContext());
+    changeUser.access = JSON.parse(response.body!).access;
+  };
   routes['POST /api/auth/change-password'] = withoutSamples(
     await measure(
       'change-password',
@@ -288,6 +302,7 @@ async function latency(): Promise<LatencyResult> {
           body: i % 2 === 0 ? { current_password: PASSWORD_A, new_password: PASSWORD_B } : { current_password: PASSWORD_B, new_password: PASSWORD_A },
         }),
         expect: 204,
+        after: () => signInAgain(i % 2 === 0 ? PASSWORD_B : PASSWORD_A),
       }),
       between.changePassword,
     ),

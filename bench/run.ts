@@ -52,7 +52,7 @@ const tag = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 const step = (message: string) => process.stderr.write(`\n==> ${message}\n`);
 
 /** The functions the latency benchmark calls (by their serverless name). */
-const BENCHED = ['authRegister', 'authLogin', 'authRefresh', 'authMe', 'authChangePassword', 'authForgotPassword', 'authResetPassword', 'health', 'healthLive'];
+const BENCHED = ['authRegister', 'authLogin', 'authRefresh', 'authMe', 'authChangePassword', 'authForgotPassword', 'authResetPassword', 'health', 'healthLive', 'authSessionsList', 'jwks'];
 
 /** The issue's goals. */
 const GOALS = { loginOverheadMs: 2.5, registerOverheadMs: 3, meP50Ms: 0.7, meP99Ms: 3, refreshP50Ms: 2, zipKB: 120, coldImportMs: 60 };
@@ -285,6 +285,21 @@ async function benchmark(): Promise<void> {
   });
 
   report({ bcrypt, fast, enumeration, bundles, sdkImportMs: sdk!.median, rateLimiter });
+  reportJwtCost();
+}
+
+/** bench/jwt.bench.ts: sign and verify cost per JWT_ALGORITHM, printed after the report. */
+function reportJwtCost(): void {
+  step('Signing and verifying per algorithm (bench/jwt.bench.ts)');
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'jwt.bench.ts'), String(quick ? 200 : 2000)], { cwd: ROOT, env: benchEnv(common), encoding: 'utf8', timeout: 120_000 });
+  if (result.status !== 0) {
+    process.stderr.write(`  bench/jwt.bench.ts failed (exit ${result.status}); run it on its own.\n${result.stderr.slice(0, 2000)}\n`);
+    return;
+  }
+  const text = `JWT sign/verify cost per algorithm (bench/jwt.bench.ts):\n${result.stdout.trim()}\n`;
+  process.stdout.write(`\n${text}`);
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench', 'results', `${stamp}-jwt.txt`), text);
 }
 
 /** bench/rate-limit.bench.ts (another engineer's), when present: the limiter's own cost, as its own text. */

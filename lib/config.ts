@@ -7,6 +7,8 @@
  */
 import * as z from 'zod/mini';
 import packageJson from '../package.json' with { type: 'json' };
+import { developmentKey } from './auth/keys/development.js';
+import { parsePrivateJwks, type PrivateSigningKey, type SigningAlgorithm, type SigningKeys } from './auth/keys/jwk.js';
 
 export type AppEnv = 'development' | 'test' | 'production';
 
@@ -100,6 +102,12 @@ const schema = z.object({
   REQUIRE_EMAIL_VERIFICATION: bool,
   VERIFY_EMAIL_RESEND_MIN_RESPONSE_MS: int(0, 10_000),
   RATE_LIMIT_VERIFY_EMAIL: rateLimit,
+  // Signing keys and sessions
+  JWT_ALGORITHM: z.enum(['EdDSA', 'ES256', 'HS256'], 'must be EdDSA, ES256 or HS256'),
+  JWT_PRIVATE_KEYS: z.optional(z.string()),
+  JWT_ACTIVE_KID: z.optional(z.string().check(z.minLength(1))),
+  JWT_ACCEPT_HS256: bool,
+  RATE_LIMIT_SESSIONS: rateLimit,
 });
 
 /** Every variable the service reads (besides APP_ENV and the DB_* fallback). */
@@ -136,6 +144,9 @@ const DEFAULTS: Record<string, string> = {
   REQUIRE_EMAIL_VERIFICATION: 'false',
   VERIFY_EMAIL_RESEND_MIN_RESPONSE_MS: '400',
   RATE_LIMIT_VERIFY_EMAIL: '3/1h',
+  JWT_ALGORITHM: 'EdDSA',
+  JWT_ACCEPT_HS256: 'true',
+  RATE_LIMIT_SESSIONS: '30/1m',
 };
 
 /**
@@ -209,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   if (appEnv === 'production' && v.PASSWORD_HASHER !== 'bcrypt') {
     throw new ConfigError(`Invalid configuration (${appEnv}): PASSWORD_HASHER=insecure-fast is for benchmarks only and refused in production`);
   }
+  const signingKeys = parseSigningKeys(v, appEnv);
   if (!v.UPSTASH_REDIS_REST_URL && !v.REDIS_URL) {
     throw new ConfigError(`Invalid configuration (${appEnv}): REDIS_URL or UPSTASH_REDIS_REST_URL is required`);
   }
@@ -227,6 +239,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       accessTtlS: v.ACCESS_TOKEN_LIFETIME_MIN * 60,
       refreshTtlS: v.REFRESH_TOKEN_LIFETIME_DAYS * 86400,
       refreshReuseGraceS: v.REFRESH_REUSE_GRACE_S,
+      /** The signing algorithm, the asymmetric key set and whether kid-less HS256 tokens still verify. */
+      keys: signingKeys,
     }),
     bcryptRounds: v.BCRYPT_ROUNDS,
     /** `insecure-fast` swaps bcrypt for one SHA-256, so `npm run bench` can measure what our own code costs. */
@@ -252,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       resetPassword: v.RATE_LIMIT_RESET_PASSWORD,
       refresh: v.RATE_LIMIT_REFRESH,
       verifyEmail: v.RATE_LIMIT_VERIFY_EMAIL,
+      sessions: v.RATE_LIMIT_SESSIONS,
     }),
     emailVerification: Object.freeze({
       tokenTtlS: v.EMAIL_VERIFICATION_TOKEN_TTL_H * 3600,
@@ -261,6 +276,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       resendMinResponseMs: v.VERIFY_EMAIL_RESEND_MIN_RESPONSE_MS,
     }),
   });
+}
+
+/**
+ * The signing keys: `JWT_PRIVATE_KEYS` (a JSON array of private JWKs, each with a `kid`) and
+ * `JWT_ACTIVE_KID`, checked here so that a malformed key stops cold start naming the variable.
+ * In development and tests, with no keys configured, a key pair derived from SECRET_KEY stands in
+ * (see lib/auth/keys/development.ts): every process of the local stack derives the same one.
+ */
+function parseSigningKeys(
+  v: { JWT_ALGORITHM: SigningAlgorithm; JWT_PRIVATE_KEYS?: string; JWT_ACTIVE_KID?: string; JWT_ACCEPT_HS256: boolean; SECRET_KEY: string },
+  appEnv: AppEnv,
+): SigningKeys {
+  const fail = (message: string) => new ConfigError(`Invalid configuration (${appEnv}): ${message}`);
+  if (v.JWT_ALGORITHM === 'HS256' && !v.JWT_ACCEPT_HS256) throw fail('JWT_ACCEPT_HS256 cannot be false while JWT_ALGORITHM is HS256');
+  let keys: PrivateSigningKey[] = [];
+  if (v.JWT_PRIVATE_KEYS) {
+    try {
+      keys = parsePrivateJwks(v.JWT_PRIVATE_KEYS);
+    } catch (error) {
+      throw fail(`JWT_PRIVATE_KEYS ${(error as Error).message}`);
+    }
+  } else if (v.JWT_ALGORITHM !== 'HS256') {
+    if (appEnv === 'production') throw fail(`JWT_PRIVATE_KEYS is required when JWT_ALGORITHM is ${v.JWT_ALGORITHM} (make one with \`npm run keys:generate\`)`);
+    keys = [developmentKey(v.JWT_ALGORITHM, v.SECRET_KEY)];
+  }
+  let activeKid: string | undefined;
+  if (v.JWT_ALGORITHM !== 'HS256') {
+    activeKid = v.JWT_ACTIVE_KID ?? (keys.length === 1 ? keys[0]!.kid : undefined);
+    if (!activeKid) throw fail('JWT_ACTIVE_KID is required when JWT_PRIVATE_KEYS holds more than one key');
+    const active = keys.find((k) => k.kid === activeKid);
+    if (!active) throw fail(`JWT_ACTIVE_KID names no key of JWT_PRIVATE_KEYS (got "${activeKid}")`);
+    if (active.alg !== v.JWT_ALGORITHM) throw fail(`JWT_ACTIVE_KID names a ${active.alg} key but JWT_ALGORITHM is ${v.JWT_ALGORITHM}`);
+  }
+  return Object.freeze({ algorithm: v.JWT_ALGORITHM, keys: Object.freeze(keys), activeKid, acceptHs256: v.JWT_ACCEPT_HS256 });
 }
 
 export type Config = ReturnType<typeof loadConfig>;

@@ -361,8 +361,8 @@ describe('POST /api/admin/users/{id}/revoke-sessions', () => {
     expect((await admin.revokeSessions(staff.access, target.id)).status).toBe(204);
     expectProblem(await refresh(target.refresh), 401, 'invalid_refresh_token');
     expectProblem(await refresh(second.body.refresh), 401, 'invalid_refresh_token');
-    // Access tokens live out their (short) lifetime: the account itself is still fine.
-    expect((await me(target.access)).status).toBe(200);
+    // Their sessions ended, so their access tokens stop at once too.
+    expect((await me(target.access)).status).toBe(401);
 
     const third = await login(target.email, target.password);
     expect((await admin.revokeSessions(staff.access, target.id, { body: {} })).status).toBe(204);

@@ -119,6 +119,30 @@ describe('the admin page in a browser', () => {
     await page.close();
   });
 
+  it('lists a user\'s live sessions in the detail and ends one; that session\'s access token then gets 401', async () => {
+    const tag = uniqueTag();
+    const staff = await createAccount('staff');
+    const target = await createAccount('user', { fullName: `Session Target ${tag}` });
+    expect(await meStatus(target.access)).toBe(200);
+
+    const { page, problems } = await openAdmin();
+    await signIn(page, staff);
+    await page.getByTestId('user-row').first().waitFor(EVENTUALLY);
+    await page.getByTestId('user-search').fill(tag);
+    const row = page.locator(`[data-testid="user-row"][data-email="${target.email}"]`);
+    await row.waitFor(EVENTUALLY);
+    await row.click();
+    const sessionRows = page.getByTestId('session-row');
+    await expect.poll(() => sessionRows.count(), EVENTUALLY).toBe(1);
+    expect(await page.getByTestId('sessions-list').textContent()).toContain('vitest');
+    await page.getByTestId('action-end-session').click();
+    await expect.poll(() => page.getByTestId('status-message').textContent(), EVENTUALLY).toBe(`Session ended for ${target.email}.`);
+    await expect.poll(() => page.getByTestId('sessions-list').textContent(), EVENTUALLY).toContain('No live sessions.');
+    expect(await meStatus(target.access)).toBe(401);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('tells a non-staff account it is not staff, keeps it on the sign-in form and ends the session it opened', async () => {
     const user = await createAccount('user');
     const liveSessions = async () =>

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { generatePrivateJwk } from '../lib/auth/keys/generate.js';
 import { ConfigError, loadConfig, parseRateLimit } from '../lib/config.js';
+
+const SIGNING_KEYS = JSON.stringify([generatePrivateJwk('EdDSA', 'k1')]);
 
 const production = (env: Record<string, string>) =>
   loadConfig({
@@ -9,6 +12,7 @@ const production = (env: Record<string, string>) =>
     REDIS_URL: 'redis://cache.internal:6379',
     FRONTEND_URL: 'https://app.example.com',
     DEFAULT_FROM_EMAIL: 'no-reply@example.com',
+    JWT_PRIVATE_KEYS: SIGNING_KEYS,
     ...env,
   });
 

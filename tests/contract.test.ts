@@ -7,6 +7,7 @@
  * `request` builds the call (accounts come from the context); `env` gives the handler a cold start
  * of its own under other configuration (a closed database port, a tiny rate limit).
  */
+import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import routes from '../lib/http/routes.json' with { type: 'json' };
 import type { ProblemCode } from '../lib/http/problem.js';
@@ -53,6 +54,8 @@ const oversized = () => ({ rawBody: JSON.stringify({ padding: 'x'.repeat(17 * 10
 const invalidJson = () => ({ rawBody: '{"email": ', headers: { 'content-type': 'application/json' } });
 const plainText = () => ({ rawBody: 'hello', headers: { 'content-type': 'text/plain' } });
 const userPath = (id: string) => ({ path: `/api/admin/users/${id}`, pathParameters: { id } });
+const sessionPath = (id: string) => ({ path: `/api/auth/sessions/${id}`, pathParameters: { id } });
+const sidOf = (token: string) => decodeJwt(token).sid as string;
 const closedDatabase = async () => ({ DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/none` });
 const closedRedis = async () => ({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
 
@@ -211,6 +214,62 @@ const CASES: Case[] = [
     request: async ({ staff, account }) => {
       const { id } = await account();
       return { token: (await staff()).access, path: `/api/admin/users/${id}/revoke-sessions`, pathParameters: { id } };
+    },
+  },
+
+  // Signing keys and sessions
+  { route: 'GET /.well-known/jwks.json', status: 200 },
+  { route: 'GET /api/auth/sessions', status: 200, request: async ({ account }) => ({ token: (await account()).access }) },
+  { route: 'GET /api/auth/sessions', status: 401, code: 'not_authenticated' },
+  { route: 'DELETE /api/auth/sessions', status: 200, request: async ({ account }) => ({ token: (await account()).access }) },
+  {
+    route: 'DELETE /api/auth/sessions/{id}',
+    status: 204,
+    request: async ({ account }) => {
+      const { access } = await account();
+      return { token: access, ...sessionPath(sidOf(access)) };
+    },
+  },
+  {
+    route: 'DELETE /api/auth/sessions/{id}',
+    status: 404,
+    code: 'not_found',
+    request: async ({ account }) => ({ token: (await account()).access, ...sessionPath('00000000-0000-4000-8000-000000000000') }),
+  },
+  {
+    route: 'GET /api/admin/users/{id}/sessions',
+    status: 200,
+    request: async ({ staff, account }) => {
+      const { id } = await account();
+      return { token: (await staff()).access, path: `/api/admin/users/${id}/sessions`, pathParameters: { id } };
+    },
+  },
+  {
+    route: 'GET /api/admin/users/{id}/sessions',
+    status: 403,
+    code: 'permission_denied',
+    request: async ({ account }) => {
+      const { id, access } = await account();
+      return { token: access, path: `/api/admin/users/${id}/sessions`, pathParameters: { id } };
+    },
+  },
+  {
+    route: 'DELETE /api/admin/users/{id}/sessions/{session_id}',
+    status: 204,
+    request: async ({ staff, account }) => {
+      const { id, access } = await account();
+      const session_id = sidOf(access);
+      return { token: (await staff()).access, path: `/api/admin/users/${id}/sessions/${session_id}`, pathParameters: { id, session_id } };
+    },
+  },
+  {
+    route: 'DELETE /api/admin/users/{id}/sessions/{session_id}',
+    status: 404,
+    code: 'not_found',
+    request: async ({ staff, account }) => {
+      const { id } = await account();
+      const session_id = 'nope';
+      return { token: (await staff()).access, path: `/api/admin/users/${id}/sessions/${session_id}`, pathParameters: { id, session_id } };
     },
   },
 

@@ -91,7 +91,7 @@ async function lockTarget(id: string, tx: Transaction): Promise<UserRow> {
   return user;
 }
 
-function assertMayTouch(actor: UserRow, target: UserRow): void {
+export function assertMayTouch(actor: UserRow, target: UserRow): void {
   if (target.isSuperuser && !actor.isSuperuser) throw problems.permissionDenied('Only a superuser can change a superuser.');
 }
 

@@ -27,7 +27,7 @@ export async function register(input: RegisterInput, client: ClientInfo): Promis
   const session = newSession(id, client);
   const started = sessionInsert(session.row);
   const [user, pair] = await Promise.all([
-    createUser({ id, email: input.email, passwordHash, fullName: input.full_name }, db().with(started)),
+    createUser({ id, email: input.email, passwordHash, fullName: input.full_name }, db().with(...started)),
     session.pair,
   ]);
   await startEmailVerification(user);
@@ -50,6 +50,6 @@ export async function changePassword(user: UserRow, input: { current_password: s
 export async function setPassword(userId: string, newPassword: string): Promise<void> {
   const password = await hashPassword(newPassword);
   // One statement (one round trip, atomic): the sessions are revoked by a CTE of the update.
-  const revoked = db().$with('revoked').as(revokeAllSessionsStatement(userId));
-  await db().with(revoked).update(users).set({ password }).where(eq(users.id, userId));
+  const revoked = revokeAllSessionsStatement(userId);
+  await db().with(...revoked).update(users).set({ password }).where(eq(users.id, userId));
 }

@@ -1,11 +1,12 @@
 /**
- * The bearer-token guard. Every authenticated route loads the user afresh, so a deactivated or
- * deleted user's still-unexpired access token stops working at once (one primary-key lookup).
+ * The bearer-token guard. Every authenticated route loads the user and the token's session
+ * afresh, so a deactivated or deleted user's, or an ended session's, still-unexpired access token
+ * stops working at once (one prepared statement, one round trip).
  */
 import type { ApiMiddleware } from '../http/api.js';
 import { problems } from '../http/problem.js';
 import { verifyToken } from './jwt.js';
-import { findUserById } from './users.js';
+import { findSessionUser } from './sessions/lookup.js';
 
 const BEARER = /^Bearer\s+([A-Za-z0-9_\-.]+)\s*$/i;
 
@@ -17,10 +18,12 @@ export function authenticate<B, Q>(options: { staff?: boolean } = {}): ApiMiddle
       if (!token) throw problems.notAuthenticated();
       const verified = await verifyToken(token, 'access');
       if (!verified.ok) throw problems.notAuthenticated(verified.reason === 'expired' ? 'The access token has expired.' : undefined);
-      const user = await findUserById(verified.claims.sub);
+      const found = await findSessionUser(verified.claims.sub, verified.claims.sid);
+      const user = found?.user;
       if (!user || !user.isActive) throw problems.notAuthenticated('The account is inactive or no longer exists.');
+      if (!found.sessionLive) throw problems.notAuthenticated('The session has ended.');
       if (options.staff && !user.isStaff) throw problems.permissionDenied('Staff access is required.');
-      request.context.auth = { user };
+      request.context.auth = { user, sessionId: verified.claims.sid };
     },
   };
 }

@@ -1,11 +1,14 @@
 /**
- * JWTs (jose, HS256 from SECRET_KEY). Access and refresh tokens share the claims the contract
- * lists (`sub`, `type`, `jti`, `iat`, `exp`, `iss`, `aud`); verification pins the algorithm,
- * issuer, audience, `typ` header and token type, so a token of one type is never accepted as the
- * other and `alg: none` or a swapped algorithm never verifies.
+ * JWTs (jose). Signed with the active key of `JWT_ALGORITHM` (EdDSA by default; see
+ * lib/auth/keys/). Access and refresh tokens share the claims the contract lists (`sub`, `type`,
+ * `jti`, `iat`, `exp`, `iss`, `aud`) plus `sid`, the session they belong to. Verification picks
+ * the key by `kid` from the configured set and pins the algorithm to it, and checks issuer,
+ * audience, `typ` header and token type, so a token of one type is never accepted as the other
+ * and `alg: none`, a swapped algorithm or a key named by the token itself never verifies.
  */
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose';
 import { config } from '../config.js';
+import { buildKeyring, type KeyEntry, type Keyring } from './keys/keyring.js';
 
 export type TokenType = 'access' | 'refresh';
 
@@ -15,28 +18,40 @@ export interface TokenClaims {
   type: TokenType;
   iat: number;
   exp: number;
+  /** The session (refresh-token family). Absent from tokens issued before sessions existed. */
+  sid?: string;
 }
 
-type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
-let key: Promise<HmacKey> | undefined;
+/** Our tokens are ~0.5 KB; anything far larger is refused before it is parsed. */
+const MAX_TOKEN_LENGTH = 4096;
+/** Header members that would let a token name its own key: never honoured, refused outright. */
+const KEY_BEARING_HEADERS = ['jku', 'jwk', 'x5u', 'x5c', 'x5t', 'x5t#S256'];
 
-/** The HMAC key, imported once per cold start (re-importing per request costs more than signing). */
-function signingKey(): Promise<HmacKey> {
-  key ??= crypto.subtle.importKey('raw', new TextEncoder().encode(config.secretKey), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
-  return key;
+let current: Promise<Keyring> | undefined;
+
+/** The keys of this process's configuration, imported once per cold start. */
+export function keyring(): Promise<Keyring> {
+  current ??= buildKeyring(config.jwt.keys, config.secretKey);
+  return current;
 }
 
-/** Signs a token of `type` for user `sub`, valid for `ttlS` seconds from `now`. */
-export async function signToken(type: TokenType, sub: string, jti: string, ttlS: number, now = Math.floor(Date.now() / 1000)): Promise<string> {
-  return new SignJWT({ type })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(sub)
-    .setJti(jti)
+/** Signs a token of `type` for user `sub` (in session `sid`), valid for `ttlS` seconds from `now`. */
+export async function signToken(
+  claims: { type: TokenType; sub: string; jti: string; sid?: string },
+  ttlS: number,
+  now = Math.floor(Date.now() / 1000),
+  keys?: Keyring,
+): Promise<string> {
+  const { signing } = keys ?? (await keyring());
+  return new SignJWT(claims.sid ? { type: claims.type, sid: claims.sid } : { type: claims.type })
+    .setProtectedHeader(signing.kid ? { alg: signing.alg, kid: signing.kid, typ: 'JWT' } : { alg: signing.alg, typ: 'JWT' })
+    .setSubject(claims.sub)
+    .setJti(claims.jti)
     .setIssuedAt(now)
     .setExpirationTime(now + ttlS)
     .setIssuer(config.jwt.issuer)
     .setAudience(config.jwt.audience)
-    .sign(await signingKey());
+    .sign(signing.key);
 }
 
 export type VerifyResult =
@@ -45,19 +60,38 @@ export type VerifyResult =
   | { ok: false; reason: 'invalid' };
 
 function asClaims(payload: Record<string, unknown>, type: TokenType): TokenClaims | undefined {
-  const { sub, jti, iat, exp } = payload;
+  const { sub, jti, iat, exp, sid } = payload;
   if (payload.type !== type || typeof sub !== 'string' || typeof jti !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') return undefined;
-  return { sub, jti, type, iat, exp };
+  if (sid !== undefined && typeof sid !== 'string') return undefined;
+  return sid === undefined ? { sub, jti, type, iat, exp } : { sub, jti, type, iat, exp, sid };
+}
+
+/** The configured key a token's header names, or nothing: the header never supplies a key itself. */
+function keyFor(token: string, keys: Keyring): KeyEntry | undefined {
+  let header: Record<string, unknown>;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch {
+    return undefined;
+  }
+  if (KEY_BEARING_HEADERS.some((name) => name in header)) return undefined;
+  // Without a kid only an HS256 token can be ours (SECRET_KEY), so a public key can never be
+  // presented as an HMAC secret, nor an HMAC token as an asymmetric one.
+  if (header.kid === undefined) return header.alg === 'HS256' ? keys.hs256 : undefined;
+  return typeof header.kid === 'string' ? keys.byKid.get(header.kid) : undefined;
 }
 
 /**
  * Verifies a token of the expected `type`. An expired but otherwise valid token reports its
  * claims (logout of an expired refresh token is still a 204); anything else is just invalid.
  */
-export async function verifyToken(token: string, type: TokenType): Promise<VerifyResult> {
+export async function verifyToken(token: string, type: TokenType, keys?: Keyring): Promise<VerifyResult> {
+  if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'invalid' };
+  const entry = keyFor(token, keys ?? (await keyring()));
+  if (!entry) return { ok: false, reason: 'invalid' };
   try {
-    const { payload } = await jwtVerify(token, await signingKey(), {
-      algorithms: ['HS256'],
+    const { payload } = await jwtVerify(token, entry.key, {
+      algorithms: [entry.alg],
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,
       typ: 'JWT',

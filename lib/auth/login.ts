@@ -31,7 +31,7 @@ export async function login(input: LoginInput, client: ClientInfo): Promise<Sign
   const session = newSession(user.id, client);
   const started = sessionInsert(session.row);
   const [[signedIn], pair] = await Promise.all([
-    db().with(started).update(users).set({ lastLogin: new Date(), ...(password ? { password } : {}) }).where(eq(users.id, user.id)).returning(),
+    db().with(...started).update(users).set({ lastLogin: new Date(), ...(password ? { password } : {}) }).where(eq(users.id, user.id)).returning(),
     session.pair,
   ]);
   return { user: serializeUser(signedIn!), ...pair };

@@ -1,5 +1,6 @@
 /**
- * Sessions are refresh-token families. A login starts a family; every refresh rotates the token
+ * Sessions are refresh-token families. A login starts a family (and its `sessions` row, whose id
+ * is the family id and the `sid` claim of every token of it); every refresh rotates the token
  * (the old one is marked rotated, a child is issued). Presenting a rotated token again within the
  * grace window (concurrent retries from a client) yields another child of the same family;
  * later, it means the token leaked, so the whole family is revoked.
@@ -9,11 +10,12 @@
  * token: never a 500, never two live families.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import { config } from '../config.js';
 import { db, type Transaction } from '../db/index.js';
-import { refreshTokens, users } from '../db/schema.js';
+import { refreshTokens, sessions, users } from '../db/schema.js';
 import { problems } from '../http/problem.js';
+import { recordSecurityEvent } from './events/record.js';
 import { signToken, verifyToken } from './jwt.js';
 import { isUuid } from './users.js';
 
@@ -54,29 +56,58 @@ export function newSession(userId: string, client: ClientInfo, familyId: string 
     userAgent: client.userAgent?.slice(0, 512) ?? null,
   };
   const pair = Promise.all([
-    signToken('access', userId, randomUUID(), config.jwt.accessTtlS, now),
-    signToken('refresh', userId, refreshJti, config.jwt.refreshTtlS, now),
+    signToken({ type: 'access', sub: userId, jti: randomUUID(), sid: familyId }, config.jwt.accessTtlS, now),
+    signToken({ type: 'refresh', sub: userId, jti: refreshJti, sid: familyId }, config.jwt.refreshTtlS, now),
   ]).then(([access, refresh]): TokenPair => ({ access, refresh, token_type: 'Bearer', expires_in: config.jwt.accessTtlS }));
   return { row, pair };
 }
 
-/**
- * Inserting a new session's row, as a CTE for a caller's own statement (login and register write
- * the user and the session in one round trip).
- */
-export function sessionInsert(row: ReturnType<typeof newSession>['row']) {
-  return db().$with('started').as(db().insert(refreshTokens).values(row).returning({ id: refreshTokens.id }));
-}
+type TokenRow = ReturnType<typeof newSession>['row'];
 
-async function mintPair(userId: string, familyId: string, parentId: string | null, client: ClientInfo, tx: Executor): Promise<TokenPair> {
-  const session = newSession(userId, client, familyId, parentId);
-  const [pair] = await Promise.all([session.pair, tx.insert(refreshTokens).values(session.row)]);
-  return pair;
+/**
+ * A new family's `sessions` row, with millisecond times (tokens carry whole seconds) so that two
+ * sign-ins within one second still list in order.
+ */
+const sessionRow = (row: TokenRow, at = new Date()) => ({
+  id: row.familyId,
+  userId: row.userId,
+  createdAt: at,
+  lastUsedAt: at,
+  expiresAt: row.expiresAt,
+  ip: row.createdIp,
+  userAgent: row.userAgent,
+});
+
+/**
+ * Inserting a new session (its `sessions` row and first refresh token), as CTEs for a caller's
+ * own statement: `db().with(...sessionInsert(row))` (login and register write the user and the
+ * session in one round trip).
+ */
+export function sessionInsert(row: TokenRow) {
+  return [
+    db().$with('started_session').as(db().insert(sessions).values(sessionRow(row)).returning({ id: sessions.id })),
+    db().$with('started').as(db().insert(refreshTokens).values(row).returning({ id: refreshTokens.id })),
+  ] as const;
 }
 
 /** Starts a new session (family) for a user who just proved who they are. */
-export function issueTokenPair(userId: string, client: ClientInfo, tx: Executor = db()): Promise<TokenPair> {
-  return mintPair(userId, randomUUID(), null, client, tx);
+export async function issueTokenPair(userId: string, client: ClientInfo, tx: Executor = db()): Promise<TokenPair> {
+  const session = newSession(userId, client);
+  const [startedSession] = sessionInsert(session.row);
+  const [pair] = await Promise.all([session.pair, tx.with(startedSession).insert(refreshTokens).values(session.row)]);
+  return pair;
+}
+
+/** A rotation's child token in an existing family (the full path), touching its session. */
+async function mintChild(userId: string, familyId: string, parentId: string, client: ClientInfo, tx: Executor): Promise<TokenPair> {
+  const session = newSession(userId, client, familyId, parentId);
+  const { row } = session;
+  const [pair] = await Promise.all([
+    session.pair,
+    tx.insert(refreshTokens).values(row),
+    tx.update(sessions).set({ lastUsedAt: new Date(), expiresAt: row.expiresAt, ip: row.createdIp, userAgent: row.userAgent }).where(eq(sessions.id, familyId)),
+  ]);
+  return pair;
 }
 
 type Rotation = { pair: TokenPair } | { revokedFamily: boolean };
@@ -87,10 +118,11 @@ type Rotation = { pair: TokenPair } | { revokedFamily: boolean };
  * serialises concurrent refreshes of one token exactly as the transaction below does: the second
  * finds `rotated_at` set, matches nothing, and takes the full path (grace window or revocation).
  */
-async function rotateLiveToken(claims: { sub: string; jti: string }, client: ClientInfo): Promise<TokenPair | undefined> {
-  if (!isUuid(claims.sub)) return undefined;
-  // The family and parent come from the rotated row, inside the statement.
-  const session = newSession(claims.sub, client);
+async function rotateLiveToken(claims: { sub: string; jti: string; sid?: string }, client: ClientInfo): Promise<TokenPair | undefined> {
+  // A token from before sessions existed carries no sid: the full path learns its family.
+  if (!isUuid(claims.sub) || !claims.sid || !isUuid(claims.sid)) return undefined;
+  // The parent comes from the rotated row, inside the statement; the family is the token's sid.
+  const session = newSession(claims.sub, client, claims.sid);
   const { row } = session;
   // The service's clock, like the full path's: the grace window compares against it.
   const now = row.issuedAt.toISOString();
@@ -98,10 +130,15 @@ async function rotateLiveToken(claims: { sub: string; jti: string }, client: Cli
     db().execute(sql`
       with rotated as (
         update ${refreshTokens} set rotated_at = ${now}::timestamptz
-        where token_hash = ${hashTokenId(claims.jti)} and user_id = ${claims.sub}
+        where token_hash = ${hashTokenId(claims.jti)} and user_id = ${claims.sub} and family_id = ${claims.sid}
           and rotated_at is null and revoked_at is null and expires_at > ${now}::timestamptz
           and exists (select 1 from ${users} where ${users.id} = ${claims.sub} and ${users.isActive})
-        returning id, family_id)
+          and exists (select 1 from ${sessions} where ${sessions.id} = ${claims.sid} and ${sessions.revokedAt} is null)
+        returning id, family_id),
+      touched as (
+        update ${sessions} set last_used_at = ${new Date().toISOString()}::timestamptz, expires_at = ${row.expiresAt.toISOString()}::timestamptz,
+          ip = ${row.createdIp}, user_agent = ${row.userAgent}
+        where ${sessions.id} = (select family_id from rotated))
       insert into ${refreshTokens} (token_hash, family_id, parent_id, user_id, issued_at, expires_at, created_ip, user_agent)
       select ${row.tokenHash}, family_id, id, ${row.userId}::uuid, ${now}::timestamptz, ${row.expiresAt.toISOString()}::timestamptz, ${row.createdIp}, ${row.userAgent}
       from rotated
@@ -123,63 +160,110 @@ export async function rotateRefreshToken(token: string, client: ClientInfo): Pro
 
   const outcome = await db().transaction(async (tx): Promise<Rotation> => {
     const [row] = await tx
-      .select({ token: refreshTokens, userActive: users.isActive })
+      .select({ token: refreshTokens, userActive: users.isActive, sessionEnded: sessions.revokedAt })
       .from(refreshTokens)
       .innerJoin(users, eq(users.id, refreshTokens.userId))
+      .leftJoin(sessions, eq(sessions.id, refreshTokens.familyId))
       .where(eq(refreshTokens.tokenHash, hashTokenId(claims.jti)))
       .for('update', { of: refreshTokens });
     if (!row || row.token.userId !== claims.sub) return { revokedFamily: false };
     const { token: current } = row;
     const now = new Date();
-    if (current.revokedAt || current.expiresAt <= now || !row.userActive) return { revokedFamily: false };
+    if (current.revokedAt || row.sessionEnded || current.expiresAt <= now || !row.userActive) return { revokedFamily: false };
 
     if (current.rotatedAt) {
       const sinceRotationS = (now.getTime() - current.rotatedAt.getTime()) / 1000;
       if (sinceRotationS > config.jwt.refreshReuseGraceS) {
-        await revokeFamilyById(current.familyId, tx);
+        await endSessions({ userId: current.userId, sessionId: current.familyId }, tx);
+        await recordSecurityEvent({ type: 'refresh_reuse_detected', userId: current.userId, client, details: { session_id: current.familyId } }, tx);
         return { revokedFamily: true };
       }
     } else {
       await tx.update(refreshTokens).set({ rotatedAt: now }).where(eq(refreshTokens.id, current.id));
     }
-    return { pair: await mintPair(current.userId, current.familyId, current.id, client, tx) };
+    return { pair: await mintChild(current.userId, current.familyId, current.id, client, tx) };
   });
 
   if ('pair' in outcome) return outcome.pair;
   throw problems.invalidRefreshToken();
 }
 
-async function revokeFamilyById(familyId: string, tx: Executor): Promise<void> {
-  await tx
-    .update(refreshTokens)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+/** Which sessions of a user to end: one, all, or all but the caller's own. */
+export interface SessionScope {
+  userId: string;
+  sessionId?: string;
+  exceptSessionId?: string;
 }
 
 /**
- * Logout: revokes the family of a refresh token. Idempotent: a revoked, expired or unknown (but
+ * Ending sessions, as CTEs for a caller's own statement: their refresh tokens are revoked, then
+ * their `sessions` rows (which the authenticate guard reads, so their access tokens stop at
+ * once). The second reads the first, so the tokens are always locked before the session row, in
+ * the same order a rotation takes them: the two never deadlock.
+ */
+export function endSessionsCtes(scope: SessionScope, tx: Executor = db()) {
+  const at = new Date();
+  const tokens = tx.$with('ended_tokens').as(
+    tx
+      .update(refreshTokens)
+      .set({ revokedAt: at })
+      .where(and(
+        eq(refreshTokens.userId, scope.userId),
+        isNull(refreshTokens.revokedAt),
+        scope.sessionId ? eq(refreshTokens.familyId, scope.sessionId) : undefined,
+        scope.exceptSessionId ? ne(refreshTokens.familyId, scope.exceptSessionId) : undefined,
+      ))
+      .returning({ id: refreshTokens.id }),
+  );
+  const ended = tx.$with('ended_sessions').as(
+    tx
+      .update(sessions)
+      .set({ revokedAt: at })
+      .where(and(
+        eq(sessions.userId, scope.userId),
+        isNull(sessions.revokedAt),
+        scope.sessionId ? eq(sessions.id, scope.sessionId) : undefined,
+        scope.exceptSessionId ? ne(sessions.id, scope.exceptSessionId) : undefined,
+        sql`(select count(*) from ${tokens}) >= 0`,
+      ))
+      .returning({ id: sessions.id }),
+  );
+  return [tokens, ended] as const;
+}
+
+/** Ends sessions (see {@link endSessionsCtes}); answers the ids of the sessions that were live. */
+export async function endSessions(scope: SessionScope, tx: Executor = db()): Promise<string[]> {
+  const [tokens, ended] = endSessionsCtes(scope, tx);
+  const rows = await tx.with(tokens, ended).select({ id: ended.id }).from(ended);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Logout: ends the session of a refresh token. Idempotent: a revoked, expired or unknown (but
  * genuinely signed) token is already logged out. Only a malformed or forged token is an error.
  */
-export async function revokeFamilyOfToken(token: string): Promise<void> {
+export async function revokeFamilyOfToken(token: string, client: ClientInfo = {}): Promise<void> {
   const verified = await verifyToken(token, 'refresh');
   if (!verified.ok && verified.reason === 'invalid') throw problems.invalidRefreshToken();
+  const { claims } = verified;
   const [row] = await db()
     .select({ familyId: refreshTokens.familyId, userId: refreshTokens.userId })
     .from(refreshTokens)
-    .where(eq(refreshTokens.tokenHash, hashTokenId(verified.claims.jti)));
-  if (row && row.userId === verified.claims.sub) await revokeFamilyById(row.familyId, db());
+    .where(eq(refreshTokens.tokenHash, hashTokenId(claims.jti)));
+  if (!row || row.userId !== claims.sub) return;
+  await db().transaction(async (tx) => {
+    const ended = await endSessions({ userId: row.userId, sessionId: row.familyId }, tx);
+    // A repeated logout ends nothing and records nothing.
+    if (ended.length) await recordSecurityEvent({ type: 'logout', userId: row.userId, client, details: { session_id: row.familyId } }, tx);
+  });
 }
 
-/** The statement revoking every live session of a user, to await or to use as a CTE. */
+/** The CTEs ending every session of a user, for a caller's own statement (password change). */
 export function revokeAllSessionsStatement(userId: string, tx: Executor = db()) {
-  return tx
-    .update(refreshTokens)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
-    .returning({ id: refreshTokens.id });
+  return endSessionsCtes({ userId }, tx);
 }
 
-/** Revokes every session of a user (password change or reset, deactivation, admin action). */
+/** Ends every session of a user (password change or reset, deactivation, admin action); answers how many were live. */
 export async function revokeAllSessions(userId: string, tx: Executor = db()): Promise<number> {
-  return (await revokeAllSessionsStatement(userId, tx)).length;
+  return (await endSessions({ userId }, tx)).length;
 }

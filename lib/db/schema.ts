@@ -64,6 +64,35 @@ export const refreshTokens = pgTable(
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
 
 /**
+ * Sessions: one row per sign-in, its id being the refresh-token family's (`family_id`) and the
+ * `sid` claim of every token of that family. Ending a session sets `revoked_at`; the
+ * authenticate guard checks it in the same statement that loads the user, so the session's
+ * access tokens stop working at once. `expires_at` follows the newest refresh token; `ip` and
+ * `user_agent` are the last seen (sign-in, then each refresh).
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    ip: varchar('ip', { length: 64 }),
+    userAgent: varchar('user_agent', { length: 512 }),
+  },
+  (t) => [
+    index('sessions_user_live_idx').on(t.userId, t.createdAt).where(sql`${t.revokedAt} is null`),
+    index('sessions_expires_idx').on(t.expiresAt),
+  ],
+);
+
+export type SessionRow = typeof sessions.$inferSelect;
+
+/**
  * The audit log: one row per security-relevant event (the contract's "Security events"). No
  * foreign key on `user_id`/`actor_id`: the record of what happened to an account outlives the
  * account (an `admin_user_deleted` event must survive the deletion it records).

@@ -36,7 +36,7 @@ export interface ApiEvent<TBody = unknown, TQuery = unknown> extends Omit<APIGat
 export interface ApiContext extends Context {
   requestId: string;
   /** The signed-in user, set by the `authenticate()` guard. */
-  auth?: { user: UserRow };
+  auth?: { user: UserRow; sessionId?: string };
 }
 
 export type ApiResult = APIGatewayProxyStructuredResultV2 & { headers?: Record<string, string> };
@@ -56,6 +56,11 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
 export function currentUser(context: ApiContext): UserRow {
   if (!context.auth) throw new Error('currentUser() on a route without authenticate()');
   return context.auth.user;
+}
+
+/** The session (`sid`) of the presented access token; undefined for a token from before sessions. */
+export function currentSessionId(context: ApiContext): string | undefined {
+  return context.auth?.sessionId;
 }
 
 /** The caller's address and agent: API Gateway's `sourceIp`, never a client-supplied header. */

@@ -38,11 +38,15 @@ import {
   HealthCheck,
   HealthReport,
   HealthUnavailable,
+  Jwks,
   Liveness,
   Problem,
   RESET_PASSWORD_DETAIL,
   ResendVerificationResponse,
   ResetPasswordResponse,
+  Session,
+  SessionList,
+  SessionsRevoked,
   TokenPair,
   User,
   UserList,
@@ -385,7 +389,7 @@ const SHARED_RESPONSES = {
     headers: { Allow: header('Allow') },
   }),
   NotAuthenticated: problemResponse(401, ['not_authenticated'], {
-    description: '`not_authenticated`: the access token is missing, malformed, expired or tampered with, or its user is inactive or deleted.',
+    description: '`not_authenticated`: the access token is missing, malformed, expired or tampered with, signed by a key no longer configured, its session has ended, or its user is inactive or deleted.',
     headers: { 'WWW-Authenticate': header('WWW-Authenticate') },
   }),
   PermissionDenied: problemResponse(403, ['permission_denied'], {
@@ -837,7 +841,7 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         operationId: 'revokeUserSessions',
         summary: 'Sign a user out everywhere',
         tag: 'Admin',
-        description: 'Revokes every refresh token of the user (their access tokens run out within their lifetime). Takes no body.',
+        description: 'Ends every session of the user: their refresh and access tokens fail from the next request. Takes no body.',
         auth: 'staff',
         path: AdminUserId,
         dependencies: true,
@@ -846,6 +850,7 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
       },
     },
     ...emailVerificationPaths(),
+    ...signingKeyAndSessionPaths(),
   };
 }
 
@@ -907,6 +912,122 @@ function emailVerificationPaths(): Record<string, Partial<Record<Method, Operati
         problemExamples: {
           validation_error: problems.validation([{ field: 'email_verified', message: 'This email address is already verified.' }], 'This user needs no verification email.').toJSON(),
         },
+        extra: { '404': response('NotFound') },
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing keys (JWKS) and sessions
+
+const SESSIONS_RATE_LIMIT: RateLimitDoc = { variable: 'RATE_LIMIT_SESSIONS', key: 'client IP', defaultValue: '30/1m' };
+const SessionPath = z.object({ id: z.string() });
+const AdminSessionPath = z.object({ id: z.string(), session_id: z.string() });
+const EXAMPLE_SESSION = {
+  id: '0b9f3c1e-6d2a-4f8b-9c47-5e1a2d3b4c5d',
+  created_at: '2026-11-24T10:05:00.000Z',
+  last_used_at: '2026-11-24T11:35:00.000Z',
+  ip: '203.0.113.7',
+  user_agent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X)',
+  current: true,
+};
+
+function describeSigningKeyAndSessionSchemas() {
+  describe(Session.shape.id, { description: 'The session id: the `sid` claim of its access and refresh tokens.' });
+  describe(Session.shape.last_used_at, { description: 'The sign-in, or the latest refresh of its tokens.' });
+  describe(Session.shape.ip, { description: 'The client IP API Gateway saw at the sign-in or latest refresh.' });
+  describe(Session.shape.user_agent, { description: 'The `User-Agent` of the sign-in or latest refresh.' });
+  describe(Session.shape.current, { description: 'Whether this is the session of the access token that asked.' });
+  describe(Session, { id: 'Session', description: 'One sign-in (a refresh-token family).', examples: [EXAMPLE_SESSION] });
+  describe(SessionList, { id: 'SessionList', description: 'Live sessions only, newest first.', examples: [{ results: [EXAMPLE_SESSION] }] });
+  describe(SessionsRevoked, { id: 'SessionsRevoked', examples: [{ revoked: 2 }] });
+  describe(SessionPath.shape.id, { description: 'A session id from `GET /api/auth/sessions`. Anything that names none of the caller\'s live sessions answers 404.' });
+  describe(AdminSessionPath.shape.session_id, { description: 'A live session id of that user. Anything else answers 404.' });
+  describe(Jwks, {
+    id: 'Jwks',
+    description: 'Every configured public signing key. Empty under `JWT_ALGORITHM=HS256`.',
+    examples: [{ keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: '2026-12-01-a1b2c3d4', alg: 'EdDSA', use: 'sig' }] }],
+  });
+}
+
+function signingKeyAndSessionPaths(): Record<string, Partial<Record<Method, OperationDoc>>> {
+  describeSigningKeyAndSessionSchemas();
+  return {
+    '/.well-known/jwks.json': {
+      get: {
+        operationId: 'getJwks',
+        summary: 'Public signing keys (JWKS)',
+        tag: 'Auth',
+        description: 'The public keys that verify access tokens, for other services (e.g. jose `createRemoteJWKSet`): check the signature, `iss`, `aud` and `type: "access"`. Cacheable for 5 minutes. A service verifying this way accepts a token until its `exp`, even after its session ended.',
+        responses: {
+          '200': {
+            description: 'The key set.',
+            headers: { 'Cache-Control': header('Cache-Control') } as ZodOpenApiResponseObject['headers'],
+            content: { 'application/json': { schema: Jwks } },
+          },
+        },
+      },
+    },
+    '/api/auth/sessions': {
+      get: {
+        operationId: 'listSessions',
+        summary: 'Where you are signed in',
+        tag: 'Auth',
+        description: 'The caller\'s live sessions (one per sign-in), newest first; `current` marks the one of the presented access token.',
+        auth: 'user',
+        dependencies: true,
+        responses: { '200': json(SessionList, 'The live sessions.') },
+      },
+      delete: {
+        operationId: 'endOtherSessions',
+        summary: 'Sign out everywhere else',
+        tag: 'Auth',
+        description: 'Ends every session of the caller except the current one: their refresh and access tokens fail from the next request.',
+        auth: 'user',
+        rateLimits: [SESSIONS_RATE_LIMIT],
+        dependencies: true,
+        responses: { '200': json(SessionsRevoked, 'How many sessions ended.') },
+      },
+    },
+    '/api/auth/sessions/{id}': {
+      delete: {
+        operationId: 'endSession',
+        summary: 'End one session',
+        tag: 'Auth',
+        description: 'Ends one of the caller\'s sessions (the current one too): its refresh and access tokens fail from the next request. Another user\'s, an unknown or an already ended session is 404.',
+        auth: 'user',
+        path: SessionPath,
+        rateLimits: [SESSIONS_RATE_LIMIT],
+        dependencies: true,
+        responses: { '204': empty('The session ended.') },
+        extra: { '404': response('NotFound') },
+      },
+    },
+    '/api/admin/users/{id}/sessions': {
+      get: {
+        operationId: 'listUserSessions',
+        summary: 'A user\'s sessions',
+        tag: 'Admin',
+        description: 'The user\'s live sessions, newest first (`current` marks the acting staff member\'s own session).',
+        auth: 'staff',
+        path: AdminUserId,
+        dependencies: true,
+        responses: { '200': json(SessionList, 'The live sessions.') },
+        extra: { '404': response('NotFound') },
+      },
+    },
+    '/api/admin/users/{id}/sessions/{session_id}': {
+      delete: {
+        operationId: 'endUserSession',
+        summary: 'End one session of a user',
+        tag: 'Admin',
+        description: 'Ends one live session of the user (recorded as `admin_sessions_revoked`). Only a superuser may end a superuser\'s session.',
+        auth: 'staff',
+        path: AdminSessionPath,
+        rateLimits: [SESSIONS_RATE_LIMIT],
+        dependencies: true,
+        responses: { '204': empty('The session ended.') },
         extra: { '404': response('NotFound') },
       },
     },

@@ -104,3 +104,32 @@ export const ResendVerificationResponse = z.object({ detail: z.literal(VERIFICAT
 
 /** `POST /api/admin/users/{id}/resend-verification`. */
 export const VerificationSentResponse = z.object({ detail: z.literal(VERIFICATION_SENT_DETAIL) });
+/** One sign-in (a refresh-token family), as `GET /api/auth/sessions` lists it. */
+export const Session = z.object({
+  id: z.uuid(),
+  created_at: z.iso.datetime(),
+  last_used_at: z.iso.datetime(),
+  ip: z.nullable(z.string()),
+  user_agent: z.nullable(z.string()),
+  current: z.boolean(),
+});
+
+/** `GET /api/auth/sessions` and `GET /api/admin/users/{id}/sessions`. */
+export const SessionList = z.object({ results: z.array(Session) });
+
+/** `DELETE /api/auth/sessions`: how many sessions ended. */
+export const SessionsRevoked = z.object({ revoked: z.int().check(z.nonnegative()) });
+
+/** A public signing key (Ed25519 or P-256): never a private member. */
+export const PublicJwk = z.object({
+  kty: z.enum(['OKP', 'EC']),
+  crv: z.enum(['Ed25519', 'P-256']),
+  x: z.string(),
+  y: z.optional(z.string()),
+  kid: z.string(),
+  alg: z.enum(['EdDSA', 'ES256']),
+  use: z.literal('sig'),
+});
+
+/** `GET /.well-known/jwks.json`. */
+export const Jwks = z.object({ keys: z.array(PublicJwk) });
