@@ -95,6 +95,7 @@ const schema = z.object({
   RATE_LIMIT_RESET_PASSWORD: rateLimit,
   RATE_LIMIT_REFRESH: rateLimit,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']),
+  AUDIT_RETENTION_DAYS: int(1, 3650),
 });
 
 /** Every variable the service reads (besides APP_ENV and the DB_* fallback). */
@@ -127,6 +128,7 @@ const DEFAULTS: Record<string, string> = {
   RATE_LIMIT_RESET_PASSWORD: '10/1h',
   RATE_LIMIT_REFRESH: '60/1m',
   LOG_LEVEL: 'info',
+  AUDIT_RETENTION_DAYS: '365',
 };
 
 /**
@@ -243,6 +245,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       resetPassword: v.RATE_LIMIT_RESET_PASSWORD,
       refresh: v.RATE_LIMIT_REFRESH,
     }),
+    /** Security events older than this are deleted by the retention job (lib/retention/). */
+    auditRetentionS: v.AUDIT_RETENTION_DAYS * 86400,
   });
 }
 

@@ -13,6 +13,8 @@ import { sendEmail } from '../email/ses.js';
 import { passwordResetEmail } from '../email/templates.js';
 import { log } from '../log.js';
 import { redisKey, redisOp } from '../redis.js';
+import { recordSecurityEvent } from './events/record.js';
+import type { ClientInfo } from './sessions.js';
 import { findUserByEmail } from './users.js';
 
 const SECRET_BYTES = 32;
@@ -47,7 +49,7 @@ const sleepUntil = (deadline: number) => new Promise((resolve) => setTimeout(res
  * unknown and inactive accounts touch Redis too (an outage is a 503 for everyone, not a tell),
  * and the response waits for `FORGOT_PASSWORD_MIN_RESPONSE_MS` so sending mail does not show.
  */
-export async function requestPasswordReset(email: string): Promise<void> {
+export async function requestPasswordReset(email: string, client: ClientInfo): Promise<void> {
   const deadline = performance.now() + config.forgotPasswordMinResponseMs;
   const user = await findUserByEmail(email);
   if (!user || !user.isActive) {
@@ -55,6 +57,9 @@ export async function requestPasswordReset(email: string): Promise<void> {
     await sleepUntil(deadline);
     return;
   }
+  // Recorded first: the request happened even if Redis or the email then fails (and a database
+  // outage stops here, before a token exists that the log would not know of).
+  await recordSecurityEvent({ type: 'password_reset_requested', userId: user.id, client });
   const secret = randomBytes(SECRET_BYTES);
   // SET replaces any earlier token of this user: only the newest link works.
   await redisOp((r) => r.set(resetKey(user.id), sha256(secret), { ex: config.passwordResetTtlS }));

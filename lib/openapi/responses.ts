@@ -5,6 +5,7 @@
  * function returns, and `tests/contract.test.ts` is what keeps the two in step.
  */
 import * as z from 'zod/mini';
+import { SECURITY_EVENT_TYPES } from '../auth/events/record.js';
 import { PROBLEM_STATUS, type ProblemCode } from '../http/problem.js';
 
 /** The contract's User object: never a password hash. */
@@ -93,4 +94,24 @@ export const UserList = z.object({
   page: z.int().check(z.minimum(1)),
   page_size: z.int().check(z.minimum(1)),
   results: z.array(User),
+});
+
+/** One entry of the audit log. `details` never holds a password, token, hash, secret, email or name. */
+export const SecurityEvent = z.object({
+  id: z.uuid(),
+  type: z.enum(SECURITY_EVENT_TYPES),
+  created_at: z.iso.datetime(),
+  user_id: z.nullable(z.uuid()),
+  actor_id: z.nullable(z.uuid()),
+  ip: z.nullable(z.string()),
+  user_agent: z.nullable(z.string()),
+  details: z.record(z.string(), z.unknown()),
+});
+
+/** `GET /api/auth/security-events` and `GET /api/admin/events`: one page of events. */
+export const SecurityEventList = z.object({
+  count: z.int().check(z.nonnegative()),
+  page: z.int().check(z.minimum(1)),
+  page_size: z.int().check(z.minimum(1)),
+  results: z.array(SecurityEvent),
 });
