@@ -11,7 +11,8 @@ import { pruneExpiredRows } from '../lib/retention/prune.js';
 const MARGIN_MS = 15_000;
 
 export const handler = async (_event: unknown, context: Context) => {
-  const result = await pruneExpiredRows({ deadline: Date.now() + context.getRemainingTimeInMillis() - MARGIN_MS });
+  const remaining = context.getRemainingTimeInMillis();
+  const result = await pruneExpiredRows({ deadline: Date.now() + remaining - Math.min(MARGIN_MS, remaining / 4) });
   log.info('retention prune', { ...result });
   return result;
 };
