@@ -4,6 +4,7 @@
  * reads back, identical, through the user's own route and the staff route. Nothing secret is
  * stored or returned.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { handler as adminEventsHandler } from '../functions/admin-events-list.js';
 import { handler as deleteHandler } from '../functions/admin-user-delete.js';
@@ -364,5 +365,14 @@ describe('GET /api/admin/events', () => {
     const user = await createAccount('user');
     expect((await adminEvents(user.access, {})).body.code).toBe('permission_denied');
     expect((await call(adminEventsHandler, 'GET', '/api/admin/events')).status).toBe(401);
+  });
+});
+
+describe('the admin page', () => {
+  it('offers exactly the service\'s event types as its filter', () => {
+    const html = readFileSync(new URL('../lib/admin/admin-page.html', import.meta.url), 'utf8');
+    const list = /var EVENT_TYPES = (\[[^\]]*\]);/.exec(html);
+    expect(list).not.toBeNull();
+    expect(JSON.parse(list![1]!.replaceAll("'", '"'))).toEqual([...SECURITY_EVENT_TYPES]);
   });
 });
