@@ -2,11 +2,11 @@
 import { changePassword } from '../lib/auth/account.js';
 import { authenticate } from '../lib/auth/authenticate.js';
 import { ChangePasswordBody } from '../lib/auth/schemas.js';
-import { api, currentUser, noContent } from '../lib/http/api.js';
+import { api, clientOf, currentUser, noContent } from '../lib/http/api.js';
 
 export const handler = api({ body: ChangePasswordBody })
   .use(authenticate())
   .handler(async (event, context) => {
-    await changePassword(currentUser(context), event.body);
+    await changePassword(currentUser(context), event.body, clientOf(event));
     return noContent();
   });

@@ -1,12 +1,12 @@
 /** POST /api/auth/reset-password — a new password with the emailed token. */
 import { resetPassword } from '../lib/auth/password-reset-confirm.js';
 import { ResetPasswordBody } from '../lib/auth/schemas.js';
-import { api, json } from '../lib/http/api.js';
+import { api, clientOf, json } from '../lib/http/api.js';
 import { rateLimit } from '../lib/rate-limit.js';
 
 export const handler = api({ body: ResetPasswordBody })
   .use(rateLimit('resetPassword', { failClosed: true }))
   .handler(async (event) => {
-    await resetPassword(event.body.token, event.body.new_password);
+    await resetPassword(event.body.token, event.body.new_password, clientOf(event));
     return json(200, { detail: 'Password has been reset.' });
   });

@@ -108,6 +108,7 @@ const schema = z.object({
   JWT_ACTIVE_KID: z.optional(z.string().check(z.minLength(1))),
   JWT_ACCEPT_HS256: bool,
   RATE_LIMIT_SESSIONS: rateLimit,
+  AUDIT_RETENTION_DAYS: int(1, 3650),
 });
 
 /** Every variable the service reads (besides APP_ENV and the DB_* fallback). */
@@ -147,6 +148,7 @@ const DEFAULTS: Record<string, string> = {
   JWT_ALGORITHM: 'EdDSA',
   JWT_ACCEPT_HS256: 'true',
   RATE_LIMIT_SESSIONS: '30/1m',
+  AUDIT_RETENTION_DAYS: '365',
 };
 
 /**
@@ -275,6 +277,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       /** The verification resend answers no sooner than this, so timing does not tell whether an email was sent. */
       resendMinResponseMs: v.VERIFY_EMAIL_RESEND_MIN_RESPONSE_MS,
     }),
+    /** Security events older than this are deleted by the retention job (lib/retention/). */
+    auditRetentionS: v.AUDIT_RETENTION_DAYS * 86400,
   });
 }
 

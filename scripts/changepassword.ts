@@ -56,7 +56,7 @@ async function main(): Promise<void> {
         for (const violation of violations) console.error(violation.message);
         continue;
       }
-      await setPassword(user.id, password);
+      await setPassword(user.id, password, { type: 'password_changed', details: { via: 'changepassword' } });
       console.log(`Password changed successfully for user '${user.email}'. All of their sessions were signed out.`);
       return;
     }

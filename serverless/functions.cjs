@@ -36,4 +36,12 @@ for (const [name, fn] of Object.entries(routes)) {
 // The catch-all: unknown paths (404), wrong methods (405 with Allow) and CORS preflights.
 functions.notFound = { handler: 'functions/not-found.handler', events: [{ httpApi: '*' }] };
 
+// Not HTTP: the retention job (lib/retention/prune.ts), hourly. Deletes go in bounded batches and
+// the handler stops before the timeout; a run cut short continues at the next hour.
+functions.scheduledPrune = {
+  handler: 'functions/scheduled-prune.handler',
+  events: [{ schedule: { rate: ['rate(1 hour)'], description: 'Retention: old security events and refresh tokens' } }],
+  timeout: 300,
+};
+
 module.exports = { functions, slashRoutes };

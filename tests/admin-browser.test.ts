@@ -193,3 +193,37 @@ describe('the admin page in a browser', () => {
     await page.close();
   });
 });
+
+describe('security events on the admin page', () => {
+  it('shows a user\'s recent events in their detail, and everyone\'s events filtered by type', async () => {
+    const tag = uniqueTag();
+    const staff = await createAccount('staff');
+    const target = await createAccount('user', { fullName: `Events Target ${tag}` });
+    // A failed sign-in of the target: the event staff should see.
+    const failed = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: target.email, password: 'wrong-Password-1' }) });
+    expect(failed.status).toBe(401);
+
+    const { page, problems } = await openAdmin();
+    await signIn(page, staff);
+    await page.getByTestId('event-row').first().waitFor(EVENTUALLY);
+    await page.getByTestId('events-type').selectOption('login_failed');
+    await expect.poll(async () => [...new Set(await page.getByTestId('event-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type'))))], EVENTUALLY).toEqual(['login_failed']);
+
+    await page.getByTestId('user-search').fill(tag);
+    const row = page.locator(`[data-testid="user-row"][data-email="${target.email}"]`);
+    await row.waitFor(EVENTUALLY);
+    await row.click();
+    const recent = page.locator('[data-testid="detail-event"][data-type="login_failed"]');
+    await recent.waitFor(EVENTUALLY);
+    expect(await recent.textContent()).toContain('reason: wrong_password');
+    expect(await page.getByTestId('detail-events').textContent()).not.toContain(target.email);
+
+    await page.getByTestId('detail-events-all').click();
+    await expect.poll(() => page.getByTestId('events-user-filter').textContent(), EVENTUALLY).toContain(target.email);
+    await expect.poll(() => page.getByTestId('events-count').textContent(), EVENTUALLY).toBe('1 event');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}/admin-events.png`, fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});

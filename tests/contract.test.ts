@@ -272,6 +272,18 @@ const CASES: Case[] = [
       return { token: (await staff()).access, path: `/api/admin/users/${id}/sessions/${session_id}`, pathParameters: { id, session_id } };
     },
   },
+  // Security events
+  { route: 'GET /api/auth/security-events', status: 200, request: async ({ account }) => ({ token: (await account()).access, query: { page_size: '5' } }) },
+  { route: 'GET /api/auth/security-events', status: 400, code: 'validation_error', request: async ({ account }) => ({ token: (await account()).access, query: { page: '0' } }) },
+  { route: 'GET /api/auth/security-events', status: 401, code: 'not_authenticated' },
+  {
+    route: 'GET /api/admin/events',
+    status: 200,
+    request: async ({ staff, account }) => ({ token: (await staff()).access, query: { user_id: (await account()).id, type: 'register' } }),
+  },
+  { route: 'GET /api/admin/events', status: 400, code: 'validation_error', request: async ({ staff }) => ({ token: (await staff()).access, query: { type: 'nope' } }) },
+  { route: 'GET /api/admin/events', status: 401, code: 'not_authenticated' },
+  { route: 'GET /api/admin/events', status: 403, code: 'permission_denied', request: async ({ account }) => ({ token: (await account()).access }) },
 
   // Documentation
   { route: 'GET /api/openapi.json', status: 200 },

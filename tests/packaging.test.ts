@@ -45,8 +45,20 @@ describe('serverless package', () => {
 
   it('builds one zip per function on nodejs22.x', () => {
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions.length).toBe(Object.keys(routes).length + 1);
+    expect(functions.length).toBe(Object.keys(routes).length + 2);
     for (const fn of functions) expect(fn.Properties.Runtime).toBe('nodejs22.x');
-    for (const name of [...Object.keys(routes), 'notFound']) expect(statSync(join(out, `${name}.zip`)).size).toBeGreaterThan(1000);
+    for (const name of [...Object.keys(routes), 'notFound', 'scheduledPrune']) expect(statSync(join(out, `${name}.zip`)).size).toBeGreaterThan(1000);
+  });
+
+  it('runs the retention job hourly on a schedule, with no HTTP route', () => {
+    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.Properties.ScheduleExpression).toBe('rate(1 hour)');
+    expect(rules[0]!.Properties.State).toBe('ENABLED');
+    expect(JSON.stringify(rules[0]!.Properties.Targets)).toContain('ScheduledPruneLambdaFunction');
+    const prune = template.Resources.ScheduledPruneLambdaFunction!;
+    expect(prune.Properties.Timeout).toBe(300);
+    expect(prune.Properties.Environment.Variables).toHaveProperty('AUDIT_RETENTION_DAYS');
+    expect(JSON.stringify(apiRoutes())).not.toContain('ScheduledPrune');
   });
 });

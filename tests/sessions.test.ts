@@ -173,7 +173,7 @@ describe('every way of ending a session stops its access tokens at once', () => 
 
   it('a password reset (setPassword) ends every session', async () => {
     const account = await registerAccount();
-    await setPassword(account.id, 'reset-Secret-phrase-88');
+    await setPassword(account.id, 'reset-Secret-phrase-88', { type: 'password_reset' });
     expectEnded(await getMe(account.access));
     expect((await refresh(account.refresh)).status).toBe(401);
   });

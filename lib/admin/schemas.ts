@@ -16,10 +16,10 @@ export type AdminUserOrdering = (typeof ADMIN_USER_ORDERINGS)[number];
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 /** Keeps `(page - 1) * page_size` far inside Postgres' bigint OFFSET. */
-const MAX_PAGE = 2_147_483_647;
+export const MAX_PAGE = 2_147_483_647;
 
 /** A query-string integer in [min, max]: `page=abc` and `page=0` are 400s, not silently page 1. */
-const wholeNumber = (min: number, max: number) =>
+export const wholeNumber = (min: number, max: number) =>
   z.pipe(
     z.string().check(z.trim(), z.regex(/^\d+$/, 'A valid integer is required.')),
     z.pipe(

@@ -13,13 +13,15 @@
  * `is_superuser` is not writable over HTTP at all: superusers are made with
  * `npm run createsuperuser`, by someone with database access.
  *
- * Each change writes one audit line: `admin action` with `action`, `actor_id`, `target_id` and
+ * Each change records a security event (`admin_user_updated`, `admin_user_deleted`,
+ * `admin_sessions_revoked`, with the staff member as `actor_id`) in the transaction that makes
+ * it, and writes one log line: `admin action` with `action`, `actor_id`, `target_id` and
  * `changes` (flags as `{ from, to }`; a new full name only as `changed`, to keep personal data
- * out of the logs).
+ * out of the logs and the events).
  */
 import { and, asc, count, eq, ilike, or, sql } from 'drizzle-orm';
-import { recordSecurityEvent } from '../auth/events/record.js';
-import { revokeAllSessions } from '../auth/sessions.js';
+import { recordSecurityEvent, type SecurityEventDetails } from '../auth/events/record.js';
+import { type ClientInfo, revokeAllSessions } from '../auth/sessions.js';
 import { findUserById, serializeUser, type UserResource } from '../auth/users.js';
 import { sendVerificationEmail } from '../auth/verification/send.js';
 import { db, type Transaction } from '../db/index.js';
@@ -95,14 +97,14 @@ export function assertMayTouch(actor: UserRow, target: UserRow): void {
   if (target.isSuperuser && !actor.isSuperuser) throw problems.permissionDenied('Only a superuser can change a superuser.');
 }
 
-type Changes = Record<string, unknown>;
+type Changes = SecurityEventDetails;
 
 function audit(action: string, actor: UserRow, targetId: string, changes: Changes): void {
   log.info('admin action', { action, actor_id: actor.id, target_id: targetId, changes });
 }
 
 /** Renames, (de)activates or (superusers only) grants/revokes staff. Deactivation ends every session. */
-export async function updateUser(actor: UserRow, id: string, input: AdminUserPatch): Promise<UserResource> {
+export async function updateUser(actor: UserRow, id: string, input: AdminUserPatch, client: ClientInfo): Promise<UserResource> {
   const { user, changes } = await db().transaction(async (tx) => {
     const target = await lockTarget(id, tx);
     assertMayTouch(actor, target);
@@ -129,18 +131,18 @@ export async function updateUser(actor: UserRow, id: string, input: AdminUserPat
     if (input.email_verified && !target.emailVerified) {
       set.emailVerified = true;
       changes.email_verified = { from: false, to: true };
-      await recordSecurityEvent(
-        [
-          { type: 'admin_user_updated', userId: target.id, actorId: actor.id, details: { fields: Object.keys(changes) } },
-          { type: 'email_verified', userId: target.id, actorId: actor.id, details: { method: 'admin' } },
-        ],
-        tx,
-      );
+      // admin_user_updated (below) records the change; email_verified records what it means.
+      await recordSecurityEvent({ type: 'email_verified', userId: target.id, actorId: actor.id, client, details: { method: 'admin' } }, tx);
     }
     const [user] = Object.keys(set).length ? await tx.update(users).set(set).where(eq(users.id, target.id)).returning() : [target];
     // Refresh tokens die with the account's activity; access tokens already fail, since
     // authenticate() reloads the user on every request.
+    const fields = Object.keys(changes);
     if (input.is_active === false) changes.sessions_revoked = await revokeAllSessions(target.id, tx);
+    // A PATCH that changes nothing is not an update: no event.
+    if (fields.length) {
+      await recordSecurityEvent({ type: 'admin_user_updated', userId: target.id, actorId: actor.id, client, details: { fields, ...changes } }, tx);
+    }
     return { user: user!, changes };
   });
   audit('user.update', actor, user.id, changes);
@@ -148,24 +150,28 @@ export async function updateUser(actor: UserRow, id: string, input: AdminUserPat
 }
 
 /** Deletes a user; their refresh tokens are revoked in the same transaction. */
-export async function deleteUser(actor: UserRow, id: string): Promise<void> {
+export async function deleteUser(actor: UserRow, id: string, client: ClientInfo): Promise<void> {
   const sessionsRevoked = await db().transaction(async (tx) => {
     const target = await lockTarget(id, tx);
     if (target.id === actor.id) throw problems.permissionDenied('You cannot delete your own account.');
     assertMayTouch(actor, target);
     const revoked = await revokeAllSessions(target.id, tx);
     await tx.delete(users).where(eq(users.id, target.id));
+    // The event outlives the account (security_events has no foreign key to users).
+    await recordSecurityEvent({ type: 'admin_user_deleted', userId: target.id, actorId: actor.id, client, details: { sessions_revoked: revoked } }, tx);
     return revoked;
   });
   audit('user.delete', actor, id, { deleted: true, sessions_revoked: sessionsRevoked });
 }
 
 /** Signs a user out everywhere: every refresh token is revoked (their own sessions too, for staff). */
-export async function revokeUserSessions(actor: UserRow, id: string): Promise<void> {
+export async function revokeUserSessions(actor: UserRow, id: string, client: ClientInfo): Promise<void> {
   const revoked = await db().transaction(async (tx) => {
     const target = await lockTarget(id, tx);
     assertMayTouch(actor, target);
-    return revokeAllSessions(target.id, tx);
+    const count = await revokeAllSessions(target.id, tx);
+    await recordSecurityEvent({ type: 'admin_sessions_revoked', userId: target.id, actorId: actor.id, client, details: { sessions_revoked: count } }, tx);
+    return count;
   });
   audit('user.revoke_sessions', actor, id, { sessions_revoked: revoked });
 }

@@ -9,6 +9,7 @@ import { type UserRow, users } from '../db/schema.js';
 import { type FieldError, problems } from '../http/problem.js';
 import { assertPasswordPolicy, checkPasswordPolicy } from './password-policy.js';
 import { hashPassword, verifyPassword } from './passwords.js';
+import { type SecurityEvent, securityEventCte } from './events/record.js';
 import type { RegisterInput } from './schemas.js';
 import type { SignedIn } from './login.js';
 import { type ClientInfo, newSession, revokeAllSessionsStatement, sessionInsert } from './sessions.js';
@@ -21,13 +22,14 @@ export async function register(input: RegisterInput, client: ClientInfo): Promis
   // Spares a bcrypt hash for the common case; the unique index still settles concurrent races.
   if (await findUserByEmail(input.email)) throw problems.emailTaken();
   const passwordHash = await hashPassword(input.password);
-  // One statement (one round trip, atomic): the user and its first session. The foreign key is
-  // checked at the end of the statement, when the user row exists.
+  // One statement (one round trip, atomic): the user, its first session and the `register` event.
+  // The foreign key is checked at the end of the statement, when the user row exists.
   const id = randomUUID();
   const session = newSession(id, client);
   const started = sessionInsert(session.row);
+  const recorded = securityEventCte({ type: 'register', userId: id, client, details: { method: 'password' } });
   const [user, pair] = await Promise.all([
-    createUser({ id, email: input.email, passwordHash, fullName: input.full_name }, db().with(...started)),
+    createUser({ id, email: input.email, passwordHash, fullName: input.full_name }, db().with(...started, recorded)),
     session.pair,
   ]);
   await startEmailVerification(user);
@@ -35,7 +37,7 @@ export async function register(input: RegisterInput, client: ClientInfo): Promis
 }
 
 /** Changes the password after checking the current one; every session is signed out. */
-export async function changePassword(user: UserRow, input: { current_password: string; new_password: string }): Promise<void> {
+export async function changePassword(user: UserRow, input: { current_password: string; new_password: string }, client: ClientInfo): Promise<void> {
   const errors: FieldError[] = [];
   const current = await verifyPassword(input.current_password, user.password);
   if (!current.ok) errors.push({ field: 'current_password', message: 'Your current password was entered incorrectly. Please enter it again.' });
@@ -43,13 +45,17 @@ export async function changePassword(user: UserRow, input: { current_password: s
     errors.push({ field: 'new_password', message: violation.message });
   }
   if (errors.length) throw problems.validation(errors);
-  await setPassword(user.id, input.new_password);
+  await setPassword(user.id, input.new_password, { type: 'password_changed', client });
 }
 
-/** Stores a new password and revokes every refresh token of the user, atomically. */
-export async function setPassword(userId: string, newPassword: string): Promise<void> {
+/**
+ * Stores a new password and revokes every refresh token of the user, atomically, recording
+ * `event` (`password_changed` or `password_reset`) in the same statement.
+ */
+export async function setPassword(userId: string, newPassword: string, event: Omit<SecurityEvent, 'userId'>): Promise<void> {
   const password = await hashPassword(newPassword);
-  // One statement (one round trip, atomic): the sessions are revoked by a CTE of the update.
+  // One statement (one round trip, atomic): the sessions are revoked and the event inserted by CTEs of the update.
   const revoked = revokeAllSessionsStatement(userId);
-  await db().with(...revoked).update(users).set({ password }).where(eq(users.id, userId));
+  const recorded = securityEventCte({ ...event, userId });
+  await db().with(...revoked, recorded).update(users).set({ password }).where(eq(users.id, userId));
 }

@@ -8,8 +8,10 @@
  */
 import { config } from '../config.js';
 import { passwordResetEmail } from '../email/templates.js';
+import { recordSecurityEvent } from './events/record.js';
 import { emailLinkIfEligible } from './links/request.js';
 import { linkTokens } from './links/tokens.js';
+import type { ClientInfo } from './sessions.js';
 
 /** The reset tokens: Redis keys `pwreset:<user id>`, living `PASSWORD_RESET_TOKEN_TTL_MIN`. */
 export const resetTokens = linkTokens('pwreset', () => config.passwordResetTtlS);
@@ -18,10 +20,12 @@ export const resetTokens = linkTokens('pwreset', () => config.passwordResetTtlS)
  * Starts a reset for `email`. Answers the same way, in about the same time, whatever the email
  * (`FORGOT_PASSWORD_MIN_RESPONSE_MS`): only an active account gets a link.
  */
-export function requestPasswordReset(email: string): Promise<void> {
+export function requestPasswordReset(email: string, client: ClientInfo): Promise<void> {
   return emailLinkIfEligible({
     email,
     eligible: (user) => user.isActive,
+    // Recorded before the token exists: the request happened even if Redis or the email then fails.
+    onEligible: (user) => recordSecurityEvent({ type: 'password_reset_requested', userId: user.id, client }),
     tokens: resetTokens,
     compose: (user, token) =>
       passwordResetEmail(

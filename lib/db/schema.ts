@@ -58,6 +58,9 @@ export const refreshTokens = pgTable(
     uniqueIndex('refresh_tokens_token_hash_key').on(t.tokenHash),
     index('refresh_tokens_family_idx').on(t.familyId),
     index('refresh_tokens_user_idx').on(t.userId),
+    // The retention job (lib/retention/) deletes by these.
+    index('refresh_tokens_expires_at_idx').on(t.expiresAt),
+    index('refresh_tokens_revoked_at_idx').on(t.revokedAt).where(sql`${t.revokedAt} is not null`),
   ],
 );
 
@@ -111,9 +114,11 @@ export const securityEvents = pgTable(
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
   },
   (t) => [
-    index('security_events_user_created_idx').on(t.userId, t.createdAt),
-    index('security_events_type_created_idx').on(t.type, t.createdAt),
-    index('security_events_created_idx').on(t.createdAt),
+    // Newest first, the id breaking ties (events of one statement share `created_at`): the order
+    // of every read, served by the index without a sort. The last one is also the retention job's.
+    index('security_events_user_created_idx').on(t.userId, t.createdAt.desc(), t.id.desc()),
+    index('security_events_type_created_idx').on(t.type, t.createdAt.desc(), t.id.desc()),
+    index('security_events_created_idx').on(t.createdAt.desc(), t.id.desc()),
   ],
 );
 

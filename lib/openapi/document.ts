@@ -29,6 +29,7 @@ import {
   VerifyEmailBody,
 } from '../auth/schemas.js';
 import { EMAIL_VERIFIED_DETAIL, VERIFICATION_RESENT_DETAIL, VERIFICATION_SENT_DETAIL } from '../auth/verification/messages.js';
+import { AdminEventsQuery, SecurityEventsQuery } from '../auth/events/schemas.js';
 import { type FieldError, Problem as ProblemError, PROBLEM_STATUS, type ProblemCode, problems } from '../http/problem.js';
 import {
   AuthResponse,
@@ -47,6 +48,8 @@ import {
   Session,
   SessionList,
   SessionsRevoked,
+  SecurityEvent,
+  SecurityEventList,
   TokenPair,
   User,
   UserList,
@@ -851,6 +854,7 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
     },
     ...emailVerificationPaths(),
     ...signingKeyAndSessionPaths(),
+    ...securityEventPaths(),
   };
 }
 
@@ -1029,6 +1033,69 @@ function signingKeyAndSessionPaths(): Record<string, Partial<Record<Method, Oper
         dependencies: true,
         responses: { '204': empty('The session ended.') },
         extra: { '404': response('NotFound') },
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Security events (the audit log)
+
+const EXAMPLE_EVENT = {
+  id: '0b9e3a51-2c4d-4f7e-8a16-5d3c2b1a0f98',
+  type: 'login_failed',
+  created_at: '2026-11-24T10:04:12.000Z',
+  user_id: EXAMPLE_USER.id,
+  actor_id: null,
+  ip: '203.0.113.7',
+  user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari/605.1.15',
+  details: { method: 'password', reason: 'wrong_password' },
+};
+
+const EVENT_FORMAT = 'Newest first (`created_at`, then `id`). `details` holds facts such as `method`, `reason`, changed `fields`, flag changes (`{ "from": true, "to": false }`) and counts (`sessions_revoked`): never a password, token, hash, secret, email or name.';
+
+function securityEventPaths(): Record<string, Partial<Record<Method, OperationDoc>>> {
+  describe(SecurityEvent.shape.type, { description: 'What happened. New types may be added: treat an unknown one as informational.' });
+  describe(SecurityEvent.shape.created_at, { description: 'ISO 8601, UTC.' });
+  describe(SecurityEvent.shape.user_id, { description: 'The account the event is about; `null` for a failed login with an unknown email (the email itself is never stored).' });
+  describe(SecurityEvent.shape.actor_id, { description: 'The staff member who acted, on `admin_*` events; otherwise `null`.' });
+  describe(SecurityEvent.shape.ip, { description: 'The client IP API Gateway saw.' });
+  describe(SecurityEvent.shape.user_agent, { description: 'The client\'s `User-Agent` (at most 512 characters).' });
+  describe(SecurityEvent.shape.details, { description: 'Non-secret facts about the event.' });
+  describe(SecurityEvent, { id: 'SecurityEvent', description: 'One entry of the audit log.', examples: [EXAMPLE_EVENT] });
+  describe(SecurityEventList.shape.count, { description: 'Events matching the filters, over all pages.' });
+  describe(SecurityEventList, { id: 'SecurityEventList', examples: [{ count: 1, page: 1, page_size: 20, results: [EXAMPLE_EVENT] }] });
+  describe(SecurityEventsQuery.shape.page, { description: 'The page to return, from 1.' });
+  describe(SecurityEventsQuery.shape.page_size, { description: `Events per page, at most ${MAX_PAGE_SIZE}.` });
+  describe(AdminEventsQuery.shape.user_id, { description: 'Only the events about this user (UUID).' });
+  describe(AdminEventsQuery.shape.type, { description: 'Only events of this type.' });
+  describe(AdminEventsQuery.shape.page, { description: 'The page to return, from 1.' });
+  describe(AdminEventsQuery.shape.page_size, { description: `Events per page, at most ${MAX_PAGE_SIZE}.` });
+  return {
+    '/api/auth/security-events': {
+      get: {
+        operationId: 'listOwnSecurityEvents',
+        summary: 'The signed-in user\'s security events',
+        tag: 'Auth',
+        description: `The audit log of the caller's account: sign-ins and failed sign-ins, password changes and resets, and what staff did to it. Kept \`AUDIT_RETENTION_DAYS\` (365) days. ${EVENT_FORMAT}`,
+        auth: 'user',
+        query: SecurityEventsQuery,
+        dependencies: true,
+        responses: { '200': json(SecurityEventList, 'One page of the caller\'s events.') },
+        validationExample: [{ field: 'page_size', message: 'Ensure this value is less than or equal to 100.' }],
+      },
+    },
+    '/api/admin/events': {
+      get: {
+        operationId: 'listSecurityEvents',
+        summary: 'Everyone\'s security events',
+        tag: 'Admin',
+        description: `The audit log of every account, optionally of one user (\`user_id\`) and of one \`type\`. Failed sign-ins with an unknown email appear with \`user_id: null\`. ${EVENT_FORMAT}`,
+        auth: 'staff',
+        query: AdminEventsQuery,
+        dependencies: true,
+        responses: { '200': json(SecurityEventList, 'One page of events.') },
+        validationExample: [{ field: 'type', message: '"logn" is not a valid event type. Use one of: register, login, …' }],
       },
     },
   };

@@ -6,6 +6,7 @@
  */
 import * as z from 'zod/mini';
 import { EMAIL_VERIFIED_DETAIL, VERIFICATION_RESENT_DETAIL, VERIFICATION_SENT_DETAIL } from '../auth/verification/messages.js';
+import { SECURITY_EVENT_TYPES } from '../auth/events/record.js';
 import { PROBLEM_STATUS, type ProblemCode } from '../http/problem.js';
 
 /** The contract's User object: never a password hash. */
@@ -133,3 +134,22 @@ export const PublicJwk = z.object({
 
 /** `GET /.well-known/jwks.json`. */
 export const Jwks = z.object({ keys: z.array(PublicJwk) });
+/** One entry of the audit log. `details` never holds a password, token, hash, secret, email or name. */
+export const SecurityEvent = z.object({
+  id: z.uuid(),
+  type: z.enum(SECURITY_EVENT_TYPES),
+  created_at: z.iso.datetime(),
+  user_id: z.nullable(z.uuid()),
+  actor_id: z.nullable(z.uuid()),
+  ip: z.nullable(z.string()),
+  user_agent: z.nullable(z.string()),
+  details: z.record(z.string(), z.unknown()),
+});
+
+/** `GET /api/auth/security-events` and `GET /api/admin/events`: one page of events. */
+export const SecurityEventList = z.object({
+  count: z.int().check(z.nonnegative()),
+  page: z.int().check(z.minimum(1)),
+  page_size: z.int().check(z.minimum(1)),
+  results: z.array(SecurityEvent),
+});

@@ -31,11 +31,17 @@ export const SECURITY_EVENT_TYPES = [
 
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 
+/** A flag an event changed (`admin_user_updated`: `{ "is_active": { "from": true, "to": false } }`). */
+export interface FlagChange {
+  from: boolean;
+  to: boolean;
+}
+
 /**
- * Non-secret facts about an event: ids, methods, field names, counts. Never a password, token,
- * hash, secret, email or name (the user's id identifies them).
+ * Non-secret facts about an event: ids, methods, reasons, field names, counts, flag changes.
+ * Never a password, token, hash, secret, email or name (the user's id identifies them).
  */
-export type SecurityEventDetails = Record<string, string | number | boolean | null | string[]>;
+export type SecurityEventDetails = Record<string, string | number | boolean | null | string[] | FlagChange>;
 
 export interface SecurityEvent {
   type: SecurityEventType;
@@ -66,6 +72,15 @@ type Executor = Pick<Transaction, 'insert'>;
 export function securityEventInsert(events: SecurityEvent | SecurityEvent[], executor: Executor = db()) {
   const rows = (Array.isArray(events) ? events : [events]).map(securityEventRow);
   return executor.insert(securityEvents).values(rows);
+}
+
+/**
+ * The insert as a CTE (`recorded`) for a flow's own statement: `db().with(started, recorded).update(...)`
+ * writes the change and its event in one round trip. Postgres runs a data-modifying CTE even when
+ * the main statement does not read it.
+ */
+export function securityEventCte(events: SecurityEvent | SecurityEvent[]) {
+  return db().$with('recorded').as(securityEventInsert(events).returning({ id: securityEvents.id }));
 }
 
 /** Records events (in `executor`'s transaction when one is passed). */

@@ -45,6 +45,8 @@ export interface LinkRequest {
   email: string;
   /** Whether this account gets a link (e.g. active; active and not yet verified). */
   eligible: (user: UserRow) => boolean;
+  /** Runs for an eligible account before its token is issued (e.g. recording the request). */
+  onEligible?: (user: UserRow) => Promise<void>;
   tokens: LinkTokens;
   /** The email carrying the token, for an eligible user. */
   compose: (user: UserRow, token: string) => EmailMessage;
@@ -59,6 +61,7 @@ export function emailLinkIfEligible(request: LinkRequest): Promise<void> {
   return answerNoSoonerThan(request.minResponseMs, async () => {
     const user = await findUserByEmail(request.email);
     if (!user || !request.eligible(user)) return request.tokens.decoy();
+    await request.onEligible?.(user);
     const token = await request.tokens.issue(user.id);
     // The client still gets 202: the answer must not differ by account, and asking again is harmless.
     await sendEmailOrLog(request.compose(user, token), user.id, request.failure);

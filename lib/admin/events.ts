@@ -1,0 +1,7 @@
+/** The audit log for staff (`GET /api/admin/events`): everyone's events, filtered by user and type. */
+import { listSecurityEvents, type SecurityEventPage } from '../auth/events/list.js';
+import type { AdminEventsInput } from '../auth/events/schemas.js';
+
+export function listEvents(query: AdminEventsInput): Promise<SecurityEventPage> {
+  return listSecurityEvents({ userId: query.user_id, type: query.type }, query);
+}
