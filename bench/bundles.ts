@@ -10,6 +10,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
+import { generatedModulesEsbuild } from '../lib/build/generated-modules.js';
 import { median } from './stats.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -158,6 +159,7 @@ export async function buildForProfile(functions: { name: string; handler: string
     external: [...((sls.external as string[] | undefined) ?? []), ...((sls.exclude as string[] | undefined) ?? [])],
     absWorkingDir: ROOT,
     logLevel: 'silent' as const,
+    plugins: [generatedModulesEsbuild()],
   };
   const builds: ProfileBuild[] = [];
   for (const fn of functions) {
