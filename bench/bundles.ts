@@ -29,8 +29,7 @@ export interface BuiltFunction {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * `npm run package -- --package <dir>` (its `prepackage` hook generates assets some functions
- * import); retried when another `serverless package` in the tree collides with it.
+ * `npm run package -- --package <dir>`; retried when another `serverless package` in the tree collides with it.
  */
 export async function packageFunctions(outDir = PACKAGE_DIR, attempts = 3): Promise<void> {
   for (let attempt = 1; ; attempt++) {
