@@ -2,7 +2,7 @@
  * `serverless package` — the CLI binary itself, in a fresh copy of the repository (tracked files
  * only: no generated module, no build folder, no npm script run first), as a new user runs it.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,13 +32,18 @@ interface Run {
   ms: number;
 }
 
-/** Runs `serverless package` in `cwd`, killing it after `timeoutMs`. */
+/** Runs `serverless package` in `cwd`; after `timeoutMs` kills it and everything it started. */
 function serverlessPackage(cwd: string, timeoutMs: number): Promise<Run> {
   const started = Date.now();
+  const child = spawn('node_modules/.bin/serverless', ['package'], { cwd, env: { ...process.env, APP_ENV: '' }, detached: true });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), timeoutMs);
   return new Promise((resolve) => {
-    execFile('node_modules/.bin/serverless', ['package'], { cwd, env: { ...process.env, APP_ENV: '' }, timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ code, output: `${stdout}${stderr}`, ms: Date.now() - started });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, ms: Date.now() - started });
     });
   });
 }
@@ -52,7 +57,7 @@ beforeAll(async () => {
   packaged = await serverlessPackage(fresh, 170_000);
   if (packaged.code === 0) template = JSON.parse(readFileSync(join(fresh, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8'));
 }, 180_000);
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+afterAll(() => rmSync(scratch, { recursive: true, force: true, maxRetries: 5 }));
 
 const apiRoutes = () =>
   Object.values(template.Resources)

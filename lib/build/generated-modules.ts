@@ -38,22 +38,20 @@ const MODULES: Record<string, GeneratedModule> = {
 
 const GENERATED = /\.generated\.js$/;
 
-/** The module an import resolves to, or an error naming the ones that exist. */
-function generatedModule(absolutePath: string): GeneratedModule {
-  const key = relative(root, absolutePath).split('\\').join('/');
-  const module = MODULES[key];
-  if (!module) throw new Error(`${key}: no such generated module (known: ${Object.keys(MODULES).join(', ')})`);
-  return module;
-}
+/** The generated module at this path, if it is one of ours (else the import resolves as usual). */
+const generatedModule = (absolutePath: string): GeneratedModule | undefined => MODULES[relative(root, absolutePath).split('\\').join('/')];
 
 /** The esbuild plugin: resolves `*.generated.js` imports to modules built from their sources. */
 export function generatedModulesEsbuild(): EsbuildPlugin {
   return {
     name: 'generated-modules',
     setup(build) {
-      build.onResolve({ filter: GENERATED }, (args) => ({ path: resolve(args.resolveDir, args.path), namespace: 'generated' }));
+      build.onResolve({ filter: GENERATED }, (args) => {
+        const path = resolve(args.resolveDir, args.path);
+        return generatedModule(path) ? { path, namespace: 'generated' } : undefined;
+      });
       build.onLoad({ filter: /.*/, namespace: 'generated' }, (args) => {
-        const module = generatedModule(args.path);
+        const module = generatedModule(args.path)!;
         return { contents: module.source(), loader: 'js', watchFiles: module.inputs };
       });
     },
@@ -67,10 +65,11 @@ export function generatedModulesVite() {
     enforce: 'pre' as const,
     resolveId(source: string, importer: string | undefined) {
       if (!GENERATED.test(source) || !importer) return null;
-      return resolve(dirname(importer), source);
+      const path = resolve(dirname(importer), source);
+      return generatedModule(path) ? path : null;
     },
     load(id: string) {
-      return GENERATED.test(id) ? generatedModule(id).source() : null;
+      return generatedModule(id)?.source() ?? null;
     },
   };
 }
