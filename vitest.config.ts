@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import { generatedModulesVite } from './lib/build/generated-modules.js';
 
 export default defineConfig({
+  // The `*.generated.js` modules are built from their sources, as in the Lambda bundles.
+  plugins: [generatedModulesVite()],
   test: {
     include: ['tests/**/*.test.ts'],
     globalSetup: ['tests/helpers/global-setup.ts'],

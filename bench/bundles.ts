@@ -10,6 +10,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
+import { generatedModulesEsbuild } from '../lib/build/generated-modules.js';
 import { median } from './stats.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -28,8 +29,7 @@ export interface BuiltFunction {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * `npm run package -- --package <dir>` (its `prepackage` hook generates assets some functions
- * import); retried when another `serverless package` in the tree collides with it.
+ * `npm run package -- --package <dir>`; retried when another `serverless package` in the tree collides with it.
  */
 export async function packageFunctions(outDir = PACKAGE_DIR, attempts = 3): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -158,6 +158,7 @@ export async function buildForProfile(functions: { name: string; handler: string
     external: [...((sls.external as string[] | undefined) ?? []), ...((sls.exclude as string[] | undefined) ?? [])],
     absWorkingDir: ROOT,
     logLevel: 'silent' as const,
+    plugins: [generatedModulesEsbuild()],
   };
   const builds: ProfileBuild[] = [];
   for (const fn of functions) {

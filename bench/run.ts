@@ -2,8 +2,8 @@
  * `npm run bench` — handler latency, hashing cost, bundle size, cold import time and timing
  * differences that could reveal accounts, measured on the BUILT Lambda bundles:
  *
- * 1. `npm run package -- --package bench/.build/package` (serverless package, with the project's
- *    `prepackage` hook), each zip unpacked into bench/.build/<fn>/.
+ * 1. `npm run package -- --package bench/.build/package` (serverless package, exactly as
+ *    deployed), each zip unpacked into bench/.build/<fn>/.
  * 2. A database of its own (`auth_bench_<random>`, migrated, dropped at the end), a Redis key
  *    prefix of its own, a local SES emulator.
  * 3. One child process per configuration (the service parses its config once per process):

@@ -3,30 +3,26 @@
  * local stack (serverless offline, Postgres, Redis): what a staff member clicks, and what the
  * API then does to the user they clicked on.
  */
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { promisify } from 'node:util';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sql } from '../lib/db/sql.js';
 import { createAccount } from './helpers/admin.js';
+import { describeInBrowser, launchChromium } from './helpers/browser.js';
 import { type OfflineServer, startOffline } from './helpers/offline.js';
 import type { TestAccount } from './helpers/users.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const ARTIFACTS = 'test-artifacts';
 
 let server: OfflineServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  // The page is embedded at build time; serverless-offline bundles whatever the generator wrote.
-  await promisify(execFile)('node_modules/.bin/tsx', ['scripts/generate-admin-page.ts']);
   // Every sign-in here comes from 127.0.0.1: keep the login limits out of this test's way.
   [server, browser] = await Promise.all([
     startOffline({ RATE_LIMIT_LOGIN: 'off', RATE_LIMIT_LOGIN_IP: 'off' }),
-    chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }),
+    launchChromium(),
   ]);
 }, 180_000);
 
@@ -63,7 +59,7 @@ const meStatus = async (access: string) =>
 const refreshStatus = async (refresh: string) =>
   (await fetch(`${server.url}/api/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh }) })).status;
 
-describe('GET /admin', () => {
+describeInBrowser('GET /admin', () => {
   it('serves the page as HTML under a CSP that allows exactly its own inline script and style', async () => {
     for (const path of ['/admin', '/admin/']) {
       const res = await fetch(`${server.url}${path}`);
@@ -87,7 +83,7 @@ describe('GET /admin', () => {
   });
 });
 
-describe('the admin page in a browser', () => {
+describeInBrowser('the admin page in a browser', () => {
   it('lets staff sign in, find a user and deactivate them; that user\'s access token then gets 401', async () => {
     const tag = uniqueTag();
     const staff = await createAccount('staff');
@@ -194,7 +190,7 @@ describe('the admin page in a browser', () => {
   });
 });
 
-describe('security events on the admin page', () => {
+describeInBrowser('security events on the admin page', () => {
   it('shows a user\'s recent events in their detail, and everyone\'s events filtered by type', async () => {
     const tag = uniqueTag();
     const staff = await createAccount('staff');

@@ -4,13 +4,13 @@
  * nothing is fetched from another host, and the pages' CSP blocks nothing they need.
  * Screenshots go to test-artifacts/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeInBrowser, launchChromium } from './helpers/browser.js';
 import { type OfflineServer, startOffline } from './helpers/offline.js';
 import { STRONG_PASSWORD, uniqueEmail } from './helpers/users.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../test-artifacts/', import.meta.url);
 
 let server: OfflineServer;
@@ -27,7 +27,6 @@ const RECORD_CSP_VIOLATIONS = `
 `;
 
 beforeAll(async () => {
-  expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
   server = await startOffline({ RATE_LIMIT_REGISTER: 'off', RATE_LIMIT_LOGIN: 'off', RATE_LIMIT_LOGIN_IP: 'off' });
 
   const email = uniqueEmail('docs');
@@ -45,10 +44,7 @@ beforeAll(async () => {
   expect(login.status).toBe(200);
   ({ access } = (await login.json()) as { access: string });
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   context.on('request', (request) => requested.push(request.url()));
   await context.addInitScript({ content: RECORD_CSP_VIOLATIONS });
@@ -62,7 +58,7 @@ afterAll(async () => {
 
 const cspViolations = (page: Page) => page.evaluate<string[]>('window.cspViolations');
 
-describe('the documentation pages in a browser', () => {
+describeInBrowser('the documentation pages in a browser', () => {
   it('Swagger UI renders every operation, and "Try it out" on GET /api/auth/me answers 200 with the authorized token', async () => {
     const page = await context.newPage();
     await page.goto(`${server.url}/api/docs`);

@@ -149,11 +149,13 @@ describe('the catch-all route', () => {
     }
   });
 
-  it('answers a CORS preflight for a known path from an allowed origin', async () => {
+  it('answers a CORS preflight for a known path from an allowed origin: 204, no body, no content type', async () => {
     const res = await call(notFound, 'OPTIONS', '/health', {
       headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'GET' },
     });
     expect(res.status).toBe(204);
+    expect(res.rawBody).toBe('');
+    expect(res.headers['content-type']).toBeUndefined();
     expect(res.headers['access-control-allow-origin']).toBe('http://localhost:5173');
     expect(res.headers['access-control-allow-methods']).toBe('GET, OPTIONS');
     expect(res.headers['access-control-allow-headers']).toContain('Authorization');

@@ -29,4 +29,36 @@ describe('end to end through serverless offline', () => {
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toBe('GET');
   });
+
+  // serverless-offline is patched (patches/, docs/local-development.md) so that these match what
+  // API Gateway does deployed.
+  it('passes a JSON-string body to the function raw, as API Gateway does: 400 validation_error', async () => {
+    const res = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '"text"' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'validation_error', errors: [{ field: 'body' }] });
+  });
+
+  it('adds no CORS headers of its own: a foreign Origin gets none, an allowed one gets the function\'s', async () => {
+    const foreign = await fetch(`${server.url}/health/live`, { headers: { origin: 'https://evil.example' } });
+    const preflight = await fetch(`${server.url}/api/auth/login`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
+    for (const res of [foreign, preflight]) {
+      expect([...res.headers.keys()].filter((name) => name.startsWith('access-control-allow-'))).toEqual([]);
+    }
+    const allowed = await fetch(`${server.url}/health/live`, { headers: { origin: 'http://localhost:5173' } });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(allowed.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+
+  it('sends a 204 with no body and no content type', async () => {
+    const res = await fetch(`${server.url}/api/auth/login`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('content-type')).toBeNull();
+    expect(await res.text()).toBe('');
+  });
 });

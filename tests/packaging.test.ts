@@ -1,20 +1,63 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+/**
+ * `serverless package` — the CLI binary itself, in a fresh copy of the repository (tracked files
+ * only: no generated module, no build folder, no npm script run first), as a new user runs it.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import routes from '../lib/http/routes.json' with { type: 'json' };
 
-const run = promisify(execFile);
-const out = mkdtempSync(join(tmpdir(), 'auth-package-'));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'auth-package-'));
+
+/** The repository's files as a clone has them (plus uncommitted ones), sharing node_modules. */
+function freshCopy(name: string): string {
+  const dir = join(scratch, name);
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+  for (const file of files) {
+    if (!existsSync(join(ROOT, file))) continue; // deleted, not yet committed
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    cpSync(join(ROOT, file), join(dir, file));
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  return dir;
+}
+
+interface Run {
+  code: number | null;
+  output: string;
+  ms: number;
+}
+
+/** Runs `serverless package` in `cwd`; after `timeoutMs` kills it and everything it started. */
+function serverlessPackage(cwd: string, timeoutMs: number): Promise<Run> {
+  const started = Date.now();
+  const child = spawn('node_modules/.bin/serverless', ['package'], { cwd, env: { ...process.env, APP_ENV: '' }, detached: true });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), timeoutMs);
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, ms: Date.now() - started });
+    });
+  });
+}
+
+let fresh: string;
+let packaged: Run;
 let template: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
 
 beforeAll(async () => {
-  await run('node_modules/.bin/serverless', ['package', '--package', out], { env: { ...process.env, APP_ENV: '' } });
-  template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+  fresh = freshCopy('fresh');
+  packaged = await serverlessPackage(fresh, 170_000);
+  if (packaged.code === 0) template = JSON.parse(readFileSync(join(fresh, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8'));
 }, 180_000);
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+afterAll(() => rmSync(scratch, { recursive: true, force: true, maxRetries: 5 }));
 
 const apiRoutes = () =>
   Object.values(template.Resources)
@@ -22,6 +65,12 @@ const apiRoutes = () =>
     .map((r) => ({ key: r.Properties.RouteKey as string, target: JSON.stringify(r.Properties.Target) }));
 
 describe('serverless package', () => {
+  it('works in a fresh copy with nothing generated beforehand', () => {
+    expect(existsSync(join(fresh, 'lib/admin/page.generated.ts'))).toBe(false);
+    expect(packaged.output.slice(-2000)).toMatch(/Service packaged/);
+    expect(packaged.code).toBe(0);
+  });
+
   const declared = Object.entries(routes as Record<string, { routes: string[] }>).flatMap(([fn, def]) => def.routes.map((route) => ({ fn, route })));
 
   it('deploys every route both with and without the trailing slash, to the same function', () => {
@@ -47,7 +96,7 @@ describe('serverless package', () => {
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions.length).toBe(Object.keys(routes).length + 2);
     for (const fn of functions) expect(fn.Properties.Runtime).toBe('nodejs22.x');
-    for (const name of [...Object.keys(routes), 'notFound', 'scheduledPrune']) expect(statSync(join(out, `${name}.zip`)).size).toBeGreaterThan(1000);
+    for (const name of [...Object.keys(routes), 'notFound', 'scheduledPrune']) expect(statSync(join(fresh, '.serverless', `${name}.zip`)).size).toBeGreaterThan(1000);
   });
 
   it('runs the retention job hourly on a schedule, with no HTTP route', () => {
@@ -61,4 +110,16 @@ describe('serverless package', () => {
     expect(prune.Properties.Environment.Variables).toHaveProperty('AUDIT_RETENTION_DAYS');
     expect(JSON.stringify(apiRoutes())).not.toContain('ScheduledPrune');
   });
+});
+
+describe('serverless package with a broken build', () => {
+  it('prints the error and exits non-zero within 30 s instead of hanging', async () => {
+    const broken = freshCopy('broken');
+    const handler = join(broken, 'functions/health.ts');
+    writeFileSync(handler, `import './does-not-exist.js';\n${readFileSync(handler, 'utf8')}`);
+    const run = await serverlessPackage(broken, 60_000);
+    expect(run.output).toMatch(/Could not resolve "\.\/does-not-exist\.js"/);
+    expect(run.code).toBe(1);
+    expect(run.ms).toBeLessThan(30_000);
+  }, 70_000);
 });
