@@ -95,6 +95,9 @@ const schema = z.object({
   RATE_LIMIT_RESET_PASSWORD: rateLimit,
   RATE_LIMIT_REFRESH: rateLimit,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']),
+  REQUEST_DEADLINE_MS: int(500, 60_000),
+  DB_STATEMENT_TIMEOUT_MS: int(100, 60_000),
+  DB_IDLE_TIMEOUT_S: int(1, 3600),
 });
 
 /** Every variable the service reads (besides APP_ENV and the DB_* fallback). */
@@ -118,7 +121,7 @@ const DEFAULTS: Record<string, string> = {
   RATE_LIMIT_TIMEOUT_MS: '200',
   SES_REGION: 'us-east-1',
   PASSWORD_RESET_TOKEN_TTL_MIN: '60',
-  FORGOT_PASSWORD_MIN_RESPONSE_MS: '400',
+  FORGOT_PASSWORD_MIN_RESPONSE_MS: '1000',
   SES_TIMEOUT_MS: '2000',
   RATE_LIMIT_LOGIN: '5/15m',
   RATE_LIMIT_LOGIN_IP: '100/1m',
@@ -127,6 +130,9 @@ const DEFAULTS: Record<string, string> = {
   RATE_LIMIT_RESET_PASSWORD: '10/1h',
   RATE_LIMIT_REFRESH: '60/1m',
   LOG_LEVEL: 'info',
+  REQUEST_DEADLINE_MS: '2500',
+  DB_STATEMENT_TIMEOUT_MS: '2000',
+  DB_IDLE_TIMEOUT_S: '60',
 };
 
 /**
@@ -147,6 +153,9 @@ const DEVELOPMENT_DEFAULTS: Record<string, string> = {
   FRONTEND_URL: 'http://localhost:3000',
   DEFAULT_FROM_EMAIL: 'Auth Service <no-reply@auth.example.com>',
   SES_ENDPOINT: 'http://127.0.0.1:8005',
+  // serverless-offline runs each concurrent request in its own worker, each with its own pool:
+  // idle connections must go quickly or a burst of requests holds max_connections for a minute.
+  DB_IDLE_TIMEOUT_S: '2',
 };
 
 /**
@@ -222,7 +231,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     bcryptRounds: v.BCRYPT_ROUNDS,
     /** `insecure-fast` swaps bcrypt for one SHA-256, so `npm run bench` can measure what our own code costs. */
     passwordHasher: v.PASSWORD_HASHER,
-    database: Object.freeze({ url: v.DATABASE_URL, poolMax: v.DB_POOL_MAX, connectTimeoutS: v.DB_CONNECT_TIMEOUT_S }),
+    database: Object.freeze({
+      url: v.DATABASE_URL,
+      poolMax: v.DB_POOL_MAX,
+      connectTimeoutS: v.DB_CONNECT_TIMEOUT_S,
+      statementTimeoutMs: v.DB_STATEMENT_TIMEOUT_MS,
+      idleTimeoutS: v.DB_IDLE_TIMEOUT_S,
+    }),
+    /** A request still waiting on a dependency after this answers 503 (lib/deadline.ts). */
+    requestDeadlineMs: v.REQUEST_DEADLINE_MS,
     redis: Object.freeze({
       rest: v.UPSTASH_REDIS_REST_URL ? { url: v.UPSTASH_REDIS_REST_URL, token: v.UPSTASH_REDIS_REST_TOKEN! } : undefined,
       url: v.REDIS_URL,

@@ -2,52 +2,118 @@
  * Creating an account and changing its password: the actions that apply the password policy
  * (whose 50k-entry list only these functions' bundles carry). Login lives in `login.ts`.
  */
-import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { createHash, randomUUID } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
 import { db } from '../db/index.js';
 import { type UserRow, users } from '../db/schema.js';
+import { toProblem } from '../http/api.js';
 import { type FieldError, problems } from '../http/problem.js';
+import { redisKey, redisOp, withTimeout } from '../redis.js';
 import { assertPasswordPolicy, checkPasswordPolicy } from './password-policy.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { RegisterInput } from './schemas.js';
 import type { SignedIn } from './login.js';
-import { type ClientInfo, newSession, revokeAllSessionsStatement, sessionInsert } from './sessions.js';
+import { type ClientInfo, issueTokenPair, newSession, revokeAllSessions, revokeAllSessionsStatement, sessionInsert } from './sessions.js';
 import { createUser, findUserByEmail, serializeUser } from './users.js';
 
-/** Creates an account and signs it in. */
+/**
+ * How long a registration that answered 503 can be completed by the client's retry (see
+ * {@link register} and docs/reliability.md).
+ */
+const UNCONFIRMED_REGISTRATION_TTL_S = 10 * 60;
+/** Keyed by a digest: Redis keys are operational data and must not hold an email either. */
+const unconfirmedKey = (email: string) => redisKey('register-unconfirmed', createHash('sha256').update(email.trim().toLowerCase()).digest('hex'));
+
+/**
+ * Creates an account and signs it in.
+ *
+ * A registration that fails with a dependency error after its INSERT was sent (503) may still
+ * have committed: the client cannot know. It leaves a marker, and the client's retry with the
+ * same email and password within {@link UNCONFIRMED_REGISTRATION_TTL_S} finds the account and is
+ * answered as the original success would have been (201, a new session) instead of 409. Only
+ * one retry consumes the marker; without a failed attempt there is no marker, so a duplicate
+ * registration is still 409 `email_taken` (the contract's concurrent-registration rule).
+ */
 export async function register(input: RegisterInput, client: ClientInfo): Promise<SignedIn> {
   assertPasswordPolicy(input.password, { email: input.email, fullName: input.full_name }, 'password');
   // Spares a bcrypt hash for the common case; the unique index still settles concurrent races.
-  if (await findUserByEmail(input.email)) throw problems.emailTaken();
+  const existing = await findUserByEmail(input.email);
+  if (existing) return completeUnconfirmedRegistration(existing, input, client);
   const passwordHash = await hashPassword(input.password);
   // One statement (one round trip, atomic): the user and its first session. The foreign key is
   // checked at the end of the statement, when the user row exists.
   const id = randomUUID();
   const session = newSession(id, client);
   const started = sessionInsert(session.row);
-  const [user, pair] = await Promise.all([
-    createUser({ id, email: input.email, passwordHash, fullName: input.full_name }, db().with(started)),
-    session.pair,
-  ]);
-  return { user: serializeUser(user), ...pair };
+  try {
+    const [user, pair] = await Promise.all([
+      createUser({ id, email: input.email, passwordHash, fullName: input.full_name }, db().with(started)),
+      session.pair,
+    ]);
+    return { user: serializeUser(user), ...pair };
+  } catch (error) {
+    if (toProblem(error).status === 503) {
+      // Best effort and short: the 503 must not wait on a Redis that is failing too.
+      await withTimeout(redisOp((r) => r.set(unconfirmedKey(input.email), '1', { ex: UNCONFIRMED_REGISTRATION_TTL_S })), 250, 'redis').catch(() => {});
+    }
+    throw error;
+  }
 }
 
-/** Changes the password after checking the current one; every session is signed out. */
+/** The retry of a registration that answered 503: the original success, once; otherwise 409. */
+async function completeUnconfirmedRegistration(user: UserRow, input: RegisterInput, client: ClientInfo): Promise<SignedIn> {
+  const key = unconfirmedKey(input.email);
+  // Redis down: no way to tell a retry from a duplicate, so the contract's 409.
+  const pending = await redisOp((r) => r.exists(key)).catch(() => 0);
+  if (!pending) throw problems.emailTaken();
+  const check = await verifyPassword(input.password, user.password);
+  if (!check.ok || !user.isActive) throw problems.emailTaken();
+  // DEL is the claim: of concurrent retries, one succeeds.
+  if ((await redisOp((r) => r.del(key))) !== 1) throw problems.emailTaken();
+  return { user: serializeUser(user), ...(await issueTokenPair(user.id, client)) };
+}
+
+const WRONG_CURRENT_PASSWORD: FieldError = {
+  field: 'current_password',
+  message: 'Your current password was entered incorrectly. Please enter it again.',
+};
+
+/**
+ * Changes the password after checking the current one; every session is signed out.
+ *
+ * Concurrent changes of one account are serialised: the new hash is written only if the row
+ * still holds the hash the current password was verified against (a compare-and-set under the
+ * UPDATE's row lock, without holding the lock through bcrypt). Of 20 concurrent changes, one
+ * stands; the others' current password is no longer current, and they answer so.
+ */
 export async function changePassword(user: UserRow, input: { current_password: string; new_password: string }): Promise<void> {
   const errors: FieldError[] = [];
   const current = await verifyPassword(input.current_password, user.password);
-  if (!current.ok) errors.push({ field: 'current_password', message: 'Your current password was entered incorrectly. Please enter it again.' });
+  if (!current.ok) errors.push(WRONG_CURRENT_PASSWORD);
   for (const violation of checkPasswordPolicy(input.new_password, { email: user.email, fullName: user.fullName })) {
     errors.push({ field: 'new_password', message: violation.message });
   }
   if (errors.length) throw problems.validation(errors);
-  await setPassword(user.id, input.new_password);
+  if (!(await setPassword(user.id, input.new_password, user.password))) throw problems.validation([WRONG_CURRENT_PASSWORD]);
 }
 
-/** Stores a new password and revokes every refresh token of the user, atomically. */
-export async function setPassword(userId: string, newPassword: string): Promise<void> {
+/**
+ * Stores a new password and revokes every refresh token of the user, atomically. With
+ * `expectedHash`, only if the stored hash is still that one: false when another change won.
+ */
+export async function setPassword(userId: string, newPassword: string, expectedHash?: string | null): Promise<boolean> {
   const password = await hashPassword(newPassword);
-  // One statement (one round trip, atomic): the sessions are revoked by a CTE of the update.
-  const revoked = db().$with('revoked').as(revokeAllSessionsStatement(userId));
-  await db().with(revoked).update(users).set({ password }).where(eq(users.id, userId));
+  if (expectedHash === undefined) {
+    // One statement (one round trip, atomic): the sessions are revoked by a CTE of the update.
+    const revoked = db().$with('revoked').as(revokeAllSessionsStatement(userId));
+    await db().with(revoked).update(users).set({ password }).where(eq(users.id, userId));
+    return true;
+  }
+  if (expectedHash === null) return false;
+  return db().transaction(async (tx) => {
+    const changed = await tx.update(users).set({ password }).where(and(eq(users.id, userId), eq(users.password, expectedHash))).returning({ id: users.id });
+    if (changed.length === 0) return false;
+    await revokeAllSessions(userId, tx);
+    return true;
+  });
 }

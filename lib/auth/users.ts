@@ -44,15 +44,22 @@ export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 let lookups: ReturnType<typeof prepareLookups> | undefined;
 function prepareLookups() {
   return {
+    db: db(),
     byEmail: db().select().from(users).where(eq(raw`lower(${users.email})`, raw.placeholder('email'))).limit(1).prepare('user_by_email'),
     byId: db().select().from(users).where(eq(users.id, raw.placeholder('id'))).limit(1).prepare('user_by_id'),
   };
 }
 
+/** The prepared lookups of the current pool (a pool dropped after an overrun takes its statements with it). */
+function currentLookups() {
+  if (lookups?.db !== db()) lookups = prepareLookups();
+  return lookups;
+}
+
 export async function findUserByEmail(email: string, tx?: Transaction): Promise<UserRow | undefined> {
   const [user] = tx
     ? await tx.select().from(users).where(eq(raw`lower(${users.email})`, normalizeEmail(email))).limit(1)
-    : await (lookups ??= prepareLookups()).byEmail.execute({ email: normalizeEmail(email) });
+    : await currentLookups().byEmail.execute({ email: normalizeEmail(email) });
   return user;
 }
 
@@ -66,7 +73,7 @@ export async function findUserById(id: string, tx?: Transaction): Promise<UserRo
   if (!isUuid(id)) return undefined;
   const [user] = tx
     ? await tx.select().from(users).where(eq(users.id, id)).limit(1)
-    : await (lookups ??= prepareLookups()).byId.execute({ id });
+    : await currentLookups().byId.execute({ id });
   return user;
 }
 

@@ -6,7 +6,9 @@ import { sql } from './sql.js';
 let instance: ReturnType<typeof drizzle<typeof schema>> | undefined;
 
 export function db() {
-  instance ??= drizzle(sql(), { schema });
+  const client = sql();
+  // A new pool after an overrun (lib/deadline.ts) or closeSql(): rebind to it.
+  if (instance?.$client !== client) instance = drizzle(client, { schema });
   return instance;
 }
 
