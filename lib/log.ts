@@ -30,10 +30,13 @@ const SECRET_VALUE_PATTERNS: [RegExp, string][] = [
 
 const scrub = (text: string) => SECRET_VALUE_PATTERNS.reduce((out, [pattern, mask]) => out.replace(pattern, mask), text);
 
-/** The table a failed SQL statement was about ("insert users"): enough to find it, no values. */
+/** What a failed SQL statement did, to which table ("insert users"): enough to find it, no values. */
 function statementName(query: string): string {
-  const verb = /^\s*(?:with\b[\s\S]*?\)\s*)?(select|insert|update|delete)\b/i.exec(query)?.[1]?.toLowerCase() ?? 'query';
-  const table = /\b(?:into|update|from)\s+"?(\w+)"?/i.exec(query)?.[1];
+  // After a WITH's CTEs, the main statement: the last verb that follows a closing parenthesis.
+  const main = /^\s*with\b/i.test(query) ? [...query.matchAll(/\)\s*(select|insert|update|delete)\b/gi)].at(-1) : undefined;
+  const rest = main ? query.slice(main.index + 1) : query;
+  const verb = /^\s*(select|insert|update|delete)\b/i.exec(rest)?.[1]?.toLowerCase() ?? 'query';
+  const table = /\b(?:into|update|from)\s+"?(\w+)"?/i.exec(rest)?.[1];
   return table ? `${verb} ${table}` : verb;
 }
 
