@@ -5,7 +5,8 @@
  */
 import postgres from 'postgres';
 import { config } from '../config.js';
-import { onRequestOverrun } from '../deadline.js';
+import { onRequestOverrun, requestOverran } from '../deadline.js';
+import { DependencyError } from '../http/problem.js';
 
 let client: postgres.Sql | undefined;
 
@@ -14,6 +15,8 @@ export const APPLICATION_NAME = 'auth-service';
 
 /** The shared postgres.js client (drizzle runs on top of it: see `lib/db/index.ts`). */
 export function sql(): postgres.Sql {
+  // The budget is spent: a query started now could hang past it again, unbounded.
+  if (requestOverran()) throw new DependencyError('database', new Error('request deadline passed'));
   client ??= postgres(config.database.url, {
     // One Lambda instance serves one request at a time: a larger pool only holds idle
     // connections that count against max_connections across thousands of instances.
