@@ -40,7 +40,7 @@ describe('the Lambda timeout', () => {
     });
     const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 600 };
     const started = performance.now();
-    const response = await handler(httpEvent('GET', '/slow') as never, context);
+    const response = await handler(httpEvent('GET', '/slow') as never, context as never);
     expect(performance.now() - started).toBeLessThan(1000);
     expect(response.statusCode).toBe(503);
     expect(JSON.parse(response.body as string).code).toBe('service_unavailable');
