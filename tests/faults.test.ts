@@ -51,7 +51,15 @@ const direct = postgres(databaseUrl, { max: 2, onnotice: () => {} });
 let account: Awaited<ReturnType<typeof registerAccount>>;
 let admin: Awaited<ReturnType<typeof createAccount>>;
 beforeAll(async () => {
-  account = await registerAccount();
+  // The first request of a cold process on a loaded machine can pass the 2 s budget by itself.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      account = await registerAccount();
+      break;
+    } catch (error) {
+      if (attempt === 5) throw error;
+    }
+  }
   admin = await createAccount('staff');
 });
 afterEach(async () => {
