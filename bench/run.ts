@@ -55,6 +55,9 @@ const step = (message: string) => process.stderr.write(`\n==> ${message}\n`);
 /** The functions the latency benchmark calls (by their serverless name). */
 const BENCHED = ['authRegister', 'authLogin', 'authRefresh', 'authMe', 'authChangePassword', 'authForgotPassword', 'authResetPassword', 'health', 'healthLive'];
 
+/** How much the SES fault proxy slows each direction: past the default SES_TIMEOUT_MS, i.e. "hung". */
+const SES_SLOW_MS = 2500;
+
 /** The issue's goals. */
 const GOALS = { loginOverheadMs: 2.5, registerOverheadMs: 3, meP50Ms: 0.7, meP99Ms: 3, refreshP50Ms: 2, zipKB: 120, coldImportMs: 60 };
 
@@ -295,9 +298,6 @@ async function benchmark(): Promise<void> {
 
   report({ bcrypt, fast, enumeration, enumerationSesSlow, bundles, sdkImportMs: sdk!.median, rateLimiter });
 }
-
-/** How much the SES fault proxy slows each direction: past the default SES_TIMEOUT_MS, i.e. "hung". */
-const SES_SLOW_MS = 2500;
 
 /** bench/rate-limit.bench.ts (another engineer's), when present: the limiter's own cost, as its own text. */
 function runRateLimitBench(): { ran: boolean; output: string } {
