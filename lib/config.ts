@@ -109,6 +109,9 @@ const schema = z.object({
   JWT_ACCEPT_HS256: bool,
   RATE_LIMIT_SESSIONS: rateLimit,
   AUDIT_RETENTION_DAYS: int(1, 3650),
+  REQUEST_DEADLINE_MS: int(500, 60_000),
+  DB_STATEMENT_TIMEOUT_MS: int(100, 60_000),
+  DB_IDLE_TIMEOUT_S: int(1, 3600),
 });
 
 /** Every variable the service reads (besides APP_ENV and the DB_* fallback). */
@@ -132,7 +135,7 @@ const DEFAULTS: Record<string, string> = {
   RATE_LIMIT_TIMEOUT_MS: '200',
   SES_REGION: 'us-east-1',
   PASSWORD_RESET_TOKEN_TTL_MIN: '60',
-  FORGOT_PASSWORD_MIN_RESPONSE_MS: '400',
+  FORGOT_PASSWORD_MIN_RESPONSE_MS: '1000',
   SES_TIMEOUT_MS: '2000',
   RATE_LIMIT_LOGIN: '5/15m',
   RATE_LIMIT_LOGIN_IP: '100/1m',
@@ -143,12 +146,15 @@ const DEFAULTS: Record<string, string> = {
   LOG_LEVEL: 'info',
   EMAIL_VERIFICATION_TOKEN_TTL_H: '48',
   REQUIRE_EMAIL_VERIFICATION: 'false',
-  VERIFY_EMAIL_RESEND_MIN_RESPONSE_MS: '400',
+  VERIFY_EMAIL_RESEND_MIN_RESPONSE_MS: '1000',
   RATE_LIMIT_VERIFY_EMAIL: '3/1h',
   JWT_ALGORITHM: 'EdDSA',
   JWT_ACCEPT_HS256: 'true',
   RATE_LIMIT_SESSIONS: '30/1m',
   AUDIT_RETENTION_DAYS: '365',
+  REQUEST_DEADLINE_MS: '2000',
+  DB_STATEMENT_TIMEOUT_MS: '1500',
+  DB_IDLE_TIMEOUT_S: '60',
 };
 
 /**
@@ -169,6 +175,9 @@ const DEVELOPMENT_DEFAULTS: Record<string, string> = {
   FRONTEND_URL: 'http://localhost:3000',
   DEFAULT_FROM_EMAIL: 'Auth Service <no-reply@auth.example.com>',
   SES_ENDPOINT: 'http://127.0.0.1:8005',
+  // serverless-offline runs each concurrent request in its own worker, each with its own pool:
+  // idle connections must go quickly or a burst of requests holds max_connections for a minute.
+  DB_IDLE_TIMEOUT_S: '2',
 };
 
 /**
@@ -247,7 +256,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     bcryptRounds: v.BCRYPT_ROUNDS,
     /** `insecure-fast` swaps bcrypt for one SHA-256, so `npm run bench` can measure what our own code costs. */
     passwordHasher: v.PASSWORD_HASHER,
-    database: Object.freeze({ url: v.DATABASE_URL, poolMax: v.DB_POOL_MAX, connectTimeoutS: v.DB_CONNECT_TIMEOUT_S }),
+    database: Object.freeze({
+      url: v.DATABASE_URL,
+      poolMax: v.DB_POOL_MAX,
+      connectTimeoutS: v.DB_CONNECT_TIMEOUT_S,
+      statementTimeoutMs: v.DB_STATEMENT_TIMEOUT_MS,
+      idleTimeoutS: v.DB_IDLE_TIMEOUT_S,
+    }),
+    /** A request still waiting on a dependency after this answers 503 (lib/deadline.ts). */
+    requestDeadlineMs: v.REQUEST_DEADLINE_MS,
     redis: Object.freeze({
       rest: v.UPSTASH_REDIS_REST_URL ? { url: v.UPSTASH_REDIS_REST_URL, token: v.UPSTASH_REDIS_REST_TOKEN! } : undefined,
       url: v.REDIS_URL,

@@ -17,8 +17,9 @@ import type { ClientInfo } from './sessions.js';
 export const resetTokens = linkTokens('pwreset', () => config.passwordResetTtlS);
 
 /**
- * Starts a reset for `email`. Answers the same way, in about the same time, whatever the email
- * (`FORGOT_PASSWORD_MIN_RESPONSE_MS`): only an active account gets a link.
+ * Starts a reset for `email`. Answers the same way, in the same time, whatever the email
+ * (`FORGOT_PASSWORD_MIN_RESPONSE_MS`, never later because of a slow email service: see
+ * `links/request.ts`): only an active account gets a link.
  */
 export function requestPasswordReset(email: string, client: ClientInfo): Promise<void> {
   return emailLinkIfEligible({

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import { config } from '../config.js';
+import { offTheClock } from '../deadline.js';
 import { isDjangoHash, verifyDjangoPassword } from './django-hashers.js';
 
 const BCRYPT_PREFIX = /^\$2[aby]\$(\d{2})\$/;
@@ -20,7 +21,11 @@ const hasher =
         hash: async (password: string) => `insecure$${createHash('sha256').update(password).digest('hex')}`,
         compare: async (password: string, stored: string) => stored === `insecure$${createHash('sha256').update(password).digest('hex')}`,
       }
-    : { hash: (password: string) => bcrypt.hash(password, config.bcryptRounds), compare: (password: string, stored: string) => bcrypt.compare(password, stored) };
+    : {
+        // Off the request's dependency budget (lib/deadline.ts): hashing is CPU, not waiting.
+        hash: (password: string) => offTheClock(() => bcrypt.hash(password, config.bcryptRounds)),
+        compare: (password: string, stored: string) => offTheClock(() => bcrypt.compare(password, stored)),
+      };
 
 /** Hashes a password for storage. */
 export function hashPassword(password: string): Promise<string> {
@@ -51,11 +56,11 @@ export async function verifyPassword(password: string, stored: string | null | u
   }
   const bcryptCost = BCRYPT_PREFIX.exec(stored);
   if (bcryptCost) {
-    const ok = await bcrypt.compare(password, stored);
+    const ok = await offTheClock(() => bcrypt.compare(password, stored));
     return { ok, needsRehash: ok && Number(bcryptCost[1]) < config.bcryptRounds };
   }
   if (isDjangoHash(stored)) {
-    const ok = await verifyDjangoPassword(password, stored);
+    const ok = await offTheClock(() => verifyDjangoPassword(password, stored));
     // An unusable or unsupported Django hash fails fast: pay the bcrypt cost anyway, so timing
     // does not tell imported accounts apart.
     if (!ok) await hasher.compare(password, dummyHash());

@@ -1,6 +1,6 @@
 /** User records: lookups, creation, and the contract's User object. */
 import { eq, sql as raw } from 'drizzle-orm';
-import { db, type Transaction } from '../db/index.js';
+import { db, perPool, type Transaction } from '../db/index.js';
 import { type UserRow, users } from '../db/schema.js';
 import { problems } from '../http/problem.js';
 
@@ -41,18 +41,15 @@ export const normalizeEmail = (email: string) => email.trim().toLowerCase();
  * Postgres parses and plans them once per connection. (drizzle sends any other query as an
  * unnamed statement, parsed and planned again on every call: ~0.2 ms each here.)
  */
-let lookups: ReturnType<typeof prepareLookups> | undefined;
-function prepareLookups() {
-  return {
-    byEmail: db().select().from(users).where(eq(raw`lower(${users.email})`, raw.placeholder('email'))).limit(1).prepare('user_by_email'),
-    byId: db().select().from(users).where(eq(users.id, raw.placeholder('id'))).limit(1).prepare('user_by_id'),
-  };
-}
+const currentLookups = perPool((database) => ({
+  byEmail: database.select().from(users).where(eq(raw`lower(${users.email})`, raw.placeholder('email'))).limit(1).prepare('user_by_email'),
+  byId: database.select().from(users).where(eq(users.id, raw.placeholder('id'))).limit(1).prepare('user_by_id'),
+}));
 
 export async function findUserByEmail(email: string, tx?: Transaction): Promise<UserRow | undefined> {
   const [user] = tx
     ? await tx.select().from(users).where(eq(raw`lower(${users.email})`, normalizeEmail(email))).limit(1)
-    : await (lookups ??= prepareLookups()).byEmail.execute({ email: normalizeEmail(email) });
+    : await currentLookups().byEmail.execute({ email: normalizeEmail(email) });
   return user;
 }
 
@@ -66,7 +63,7 @@ export async function findUserById(id: string, tx?: Transaction): Promise<UserRo
   if (!isUuid(id)) return undefined;
   const [user] = tx
     ? await tx.select().from(users).where(eq(users.id, id)).limit(1)
-    : await (lookups ??= prepareLookups()).byId.execute({ id });
+    : await currentLookups().byId.execute({ id });
   return user;
 }
 

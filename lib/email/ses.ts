@@ -35,6 +35,11 @@ async function ses(): Promise<SESClient> {
   return client;
 }
 
+/** Starts loading the SDK and client without waiting (a failure shows at the send). */
+export function warmUpEmail(): void {
+  void ses().catch(() => {});
+}
+
 /** Sends one email; a failure or a timeout (`SES_TIMEOUT_MS`) is a {@link DependencyError}. */
 export async function sendEmail(message: EmailMessage): Promise<void> {
   const abort = new AbortController();

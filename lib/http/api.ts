@@ -17,7 +17,9 @@ import httpErrorHandler from '@middy/http-error-handler';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
+import { config } from '../config.js';
 import type { UserRow } from '../db/schema.js';
+import { startRequestClock } from '../deadline.js';
 import { log, setLogContext } from '../log.js';
 import { corsHeaders } from './cors.js';
 import { DependencyError, Problem, problems } from './problem.js';
@@ -91,9 +93,16 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-/** Request id in logs and the response; security, CORS and caching headers on every response. */
+/** Each request's budget clock (lib/deadline.ts), stopped when its response is ready. */
+const clocks = new WeakMap<object, () => void>();
+
+/**
+ * Request id in logs and the response; security, CORS and caching headers on every response; the
+ * request's time budget.
+ */
 const requestScope = <B, Q>(): ApiMiddleware<B, Q> => {
   const finish = (request: Request<B, Q>) => {
+    clocks.get(request.context)?.();
     const response = request.response;
     if (!response) return;
     const headers = (response.headers ??= {});
@@ -111,6 +120,7 @@ const requestScope = <B, Q>(): ApiMiddleware<B, Q> => {
       const requestId = request.context.awsRequestId || request.event.requestContext?.requestId || crypto.randomUUID();
       request.context.requestId = requestId;
       setLogContext({ request_id: requestId, route: request.event.routeKey });
+      clocks.set(request.context, startRequestClock(config.requestDeadlineMs));
     },
     after: finish,
     onError: finish,
@@ -130,6 +140,8 @@ export function toProblem(error: unknown): Problem {
     if (error.statusCode === 422 && error.cause?.package === '@middy/http-json-body-parser') return problems.invalidJson();
   }
   if (isConnectionFailure(error)) return problems.unavailable();
+  // middy's early timeout, just before the Lambda's own: the request outlived every budget.
+  if (error instanceof Error && error.name === 'TimeoutError') return problems.unavailable();
   return problems.internal();
 }
 
@@ -137,6 +149,7 @@ const CONNECTION_ERROR_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE',
   'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED',
   '57P01', '57P03', '53300', // admin shutdown, cannot connect now, too many connections
+  '57014', // query_canceled: DB_STATEMENT_TIMEOUT_MS ran out
 ]);
 
 /** A postgres.js or socket error that means "the database is not there", not "our bug". */
@@ -206,7 +219,9 @@ export function api<TBody extends z.ZodMiniType | undefined = undefined, TQuery 
 ) {
   type B = Infer<TBody>;
   type Q = Infer<TQuery>;
-  const chain = middy<ApiEvent<B, Q>, ApiResult, Error, ApiContext>()
+  // Answer 503 half a second before the Lambda timeout kills the invocation without a response
+  // (serverless-offline would even answer that as HTTP 200 with an error body).
+  const chain = middy<ApiEvent<B, Q>, ApiResult, Error, ApiContext>({ timeoutEarlyInMillis: 500 })
     // Last line of defence only: problemJson always sets a response, so this never fires in practice.
     .use(httpErrorHandler({ logger: false }) as unknown as ApiMiddleware<B, Q>)
     .use(requestScope<B, Q>())

@@ -3,13 +3,12 @@
  * (`sid`) is still live, in one named prepared statement (parsed and planned once per connection).
  */
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
-import { db } from '../../db/index.js';
+import { perPool } from '../../db/index.js';
 import { sessions, type UserRow, users } from '../../db/schema.js';
 import { findUserById, isUuid } from '../users.js';
 
-let statement: ReturnType<typeof prepare> | undefined;
-function prepare() {
-  return db()
+const statement = perPool((database) =>
+  database
     .select({ user: users, sessionLive: sql<boolean>`${sessions.id} is not null` })
     .from(users)
     .leftJoin(
@@ -18,8 +17,8 @@ function prepare() {
     )
     .where(eq(users.id, sql.placeholder('id')))
     .limit(1)
-    .prepare('user_with_session');
-}
+    .prepare('user_with_session'),
+);
 
 export type SessionUser = { user: UserRow; sessionLive: boolean } | undefined;
 
@@ -33,6 +32,6 @@ export async function findSessionUser(userId: string, sessionId: string | undefi
     return user && { user, sessionLive: true };
   }
   if (!isUuid(userId) || !isUuid(sessionId)) return undefined;
-  const [row] = await (statement ??= prepare()).execute({ id: userId, sid: sessionId });
+  const [row] = await statement().execute({ id: userId, sid: sessionId });
   return row;
 }
