@@ -60,5 +60,5 @@ export function openSecret(sealed: string, userId: string): Buffer {
   return Buffer.concat([decipher.update(data.subarray(0, data.length - TAG_BYTES)), decipher.final()]);
 }
 
-/** Whether a stored secret is sealed with another key than the current one (for re-encryption). */
-export const isStale = (sealed: string) => sealed.split('.')[1] !== keys().sealing.id;
+/** The id of the key that seals new secrets (for the re-encryption's report). */
+export const sealingKeyId = () => keys().sealing.id;
