@@ -81,5 +81,3 @@ export async function acceptStepEndingChallenge(userId: string, step: number, ch
   );
   return outcome === 1 ? 'accepted' : outcome === 0 ? 'replayed' : 'challenge_gone';
 }
-
-export const TOTP_PARAMETERS = { algorithm: ALGORITHM, digits: DIGITS, periodS: PERIOD_S, window: WINDOW, usedStepTtlS: USED_STEP_TTL_S } as const;
