@@ -5,5 +5,5 @@ import { api, clientOf, json } from '../lib/http/api.js';
 import { rateLimit } from '../lib/rate-limit.js';
 
 export const handler = api({ body: LoginMfaBody })
-  .use(rateLimit('mfa', { failClosed: true }))
+  .use(rateLimit('mfa'))
   .handler(async (event) => json(200, await completeMfaLogin(event.body, clientOf(event))));

@@ -7,5 +7,5 @@ import { rateLimit } from '../lib/rate-limit.js';
 
 export const handler = api({ body: MfaReauthBody })
   .use(authenticate())
-  .use(rateLimit('mfa', { failClosed: true }))
+  .use(rateLimit('mfa'))
   .handler(async (event, context) => json(200, await regenerateRecoveryCodes(currentUser(context), event.body)));

@@ -7,5 +7,5 @@ import { rateLimit } from '../lib/rate-limit.js';
 
 export const handler = api({ body: TotpConfirmBody })
   .use(authenticate())
-  .use(rateLimit('mfa', { failClosed: true }))
+  .use(rateLimit('mfa'))
   .handler(async (event, context) => json(200, await confirmTotp(currentUser(context), event.body.code, clientOf(event))));

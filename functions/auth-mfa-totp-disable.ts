@@ -7,7 +7,7 @@ import { rateLimit } from '../lib/rate-limit.js';
 
 export const handler = api({ body: MfaReauthBody })
   .use(authenticate())
-  .use(rateLimit('mfa', { failClosed: true }))
+  .use(rateLimit('mfa'))
   .handler(async (event, context) => {
     await disableTotp(currentUser(context), event.body, clientOf(event));
     return noContent();
