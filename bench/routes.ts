@@ -251,6 +251,23 @@ async function latency(): Promise<LatencyResult> {
     ),
   );
 
+  // A user with TOTP on: the right password answers a challenge (one Redis write) instead of
+  // starting a session; it should cost what a plain login costs. Users without TOTP take the
+  // branch above, whose cost `POST /api/auth/login` shows.
+  const mfaUser = accounts[2];
+  if (mfaUser) {
+    const { default: postgres } = await import('postgres');
+    const sql = postgres(config.database.url, { max: 1, onnotice: () => {} });
+    await sql`update users set mfa_enabled = true where email = ${mfaUser.email}`;
+    await sql.end();
+    routes['POST /api/auth/login (TOTP user: mfa_required)'] = withoutSamples(
+      await measure('login (TOTP user)', h.login, slow ? 2 : 20, count(slow ? 16 : 300), () => ({
+        event: request('POST', '/api/auth/login', { body: { email: mfaUser.email, password: mfaUser.password } }),
+        expect: 200,
+      })),
+    );
+  }
+
   routes['GET /api/auth/me'] = withoutSamples(
     await measure('me', h.me, 100, count(2000), () => ({ event: request('GET', '/api/auth/me', { token: session.access }), expect: 200 })),
   );

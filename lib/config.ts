@@ -63,6 +63,22 @@ const csv = z.pipe(
   z.transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
 );
 
+/** A 32-byte key as base64 or base64url (`openssl rand -base64 32`). */
+const MFA_KEY = /^[A-Za-z0-9+/_-]{43}=?$/;
+
+/** `MFA_ENCRYPTION_KEY`: one key, or a comma-separated list whose first key encrypts (rotation). */
+const mfaKeys = z.pipe(
+  csv,
+  z.transform((keys, ctx) => {
+    const decoded = keys.map((key) => (MFA_KEY.test(key) ? Buffer.from(key.replace(/-/g, '+').replace(/_/g, '/'), 'base64') : undefined));
+    if (keys.length === 0 || decoded.some((key) => key?.length !== 32)) {
+      ctx.issues.push({ code: 'custom', input: keys.join(','), message: 'must be base64 keys of 32 bytes, comma-separated (generate one with `openssl rand -base64 32`)' });
+      return z.NEVER;
+    }
+    return decoded as Buffer[];
+  }),
+);
+
 const schema = z.object({
   SECRET_KEY: z.string().check(z.minLength(32, 'must be at least 32 characters (generate one with `openssl rand -base64 48`)')),
   DEBUG: bool,
@@ -112,6 +128,9 @@ const schema = z.object({
   REQUEST_DEADLINE_MS: int(500, 60_000),
   DB_STATEMENT_TIMEOUT_MS: int(100, 60_000),
   DB_IDLE_TIMEOUT_S: int(1, 3600),
+  MFA_ISSUER: z.string().check(z.trim(), z.minLength(1), z.maxLength(100, 'must be at most 100 characters')),
+  MFA_ENCRYPTION_KEY: z.optional(mfaKeys),
+  RATE_LIMIT_MFA: rateLimit,
 });
 
 /** Every variable the service reads (besides APP_ENV and the DB_* fallback). */
@@ -155,6 +174,8 @@ const DEFAULTS: Record<string, string> = {
   REQUEST_DEADLINE_MS: '2000',
   DB_STATEMENT_TIMEOUT_MS: '1500',
   DB_IDLE_TIMEOUT_S: '60',
+  MFA_ISSUER: 'auth-service',
+  RATE_LIMIT_MFA: '20/15m',
 };
 
 /**
@@ -286,6 +307,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       refresh: v.RATE_LIMIT_REFRESH,
       verifyEmail: v.RATE_LIMIT_VERIFY_EMAIL,
       sessions: v.RATE_LIMIT_SESSIONS,
+      mfa: v.RATE_LIMIT_MFA,
+    }),
+    mfa: Object.freeze({
+      /** The `issuer` of the `otpauth://` URL: the name authenticator apps show. */
+      issuer: v.MFA_ISSUER,
+      /** AES-256-GCM keys for TOTP secrets, the first encrypts; unset: derived from SECRET_KEY (HKDF). */
+      encryptionKeys: v.MFA_ENCRYPTION_KEY ? Object.freeze(v.MFA_ENCRYPTION_KEY) : undefined,
     }),
     emailVerification: Object.freeze({
       tokenTtlS: v.EMAIL_VERIFICATION_TOKEN_TTL_H * 3600,

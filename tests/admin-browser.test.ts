@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sql } from '../lib/db/sql.js';
 import { createAccount } from './helpers/admin.js';
+import { codeAt, registerMfaAccount } from './helpers/mfa.js';
 import { describeInBrowser, launchChromium } from './helpers/browser.js';
 import { type OfflineServer, startOffline } from './helpers/offline.js';
 import type { TestAccount } from './helpers/users.js';
@@ -151,6 +152,33 @@ describeInBrowser('the admin page in a browser', () => {
     expect(await page.getByTestId('app-view').isHidden()).toBe(true);
     expect(await page.getByTestId('signed-in-as').isHidden()).toBe(true);
     await expect.poll(liveSessions, EVENTUALLY).toBe(before);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+  it('signs in a staff member with two-factor on through the code step, and resets another user\'s two-factor', async () => {
+    const tag = uniqueTag();
+    const staff = await registerMfaAccount(await createAccount('staff'));
+    const target = await registerMfaAccount(await createAccount('user', { fullName: `Browser MFA ${tag}` }));
+
+    const { page, problems } = await openAdmin();
+    await signIn(page, staff);
+    await page.getByTestId('login-mfa-code').waitFor(EVENTUALLY);
+    await page.getByTestId('login-mfa-code').fill('zzzz-zzzz-zzzz');
+    await page.getByTestId('login-mfa-submit').click();
+    await expect.poll(() => page.getByTestId('login-error').textContent(), EVENTUALLY).toContain('invalid or has already been used');
+    await page.getByTestId('login-mfa-code').fill(codeAt(staff.secret, 1));
+    await page.getByTestId('login-mfa-submit').click();
+    await expect.poll(() => page.getByTestId('signed-in-as').textContent(), EVENTUALLY).toBe(staff.email);
+
+    await page.getByTestId('user-search').fill(tag);
+    const row = page.locator(`[data-testid="user-row"][data-email="${target.email}"]`);
+    await row.waitFor(EVENTUALLY);
+    await row.click();
+    await expect.poll(() => page.getByTestId('detail-mfa-status').textContent(), EVENTUALLY).toBe('On (authenticator app).');
+    await page.getByTestId('action-reset-mfa').click();
+    await expect.poll(() => page.getByTestId('status-message').textContent(), EVENTUALLY).toBe(`Two-factor authentication turned off for ${target.email}.`);
+    await expect.poll(() => page.getByTestId('detail-mfa-status').textContent(), EVENTUALLY).toBe('Off.');
+    expect((await sql()`select mfa_enabled from users where id = ${target.id}`)[0]!.mfa_enabled).toBe(false);
     expect(problems).toEqual([]);
     await page.close();
   });

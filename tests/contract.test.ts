@@ -19,6 +19,7 @@ import { documentedRoutes, expectMatchesSpec } from './helpers/contract.js';
 import { importFresh } from './helpers/fresh.js';
 import { call, randomIp, type RequestOptions, type TestResponse } from './helpers/http.js';
 import { resetTokenFor, verificationTokenFor } from './helpers/mailbox.js';
+import { codeAt, registerMfaAccount, setupTotp } from './helpers/mfa.js';
 import { closedPort } from './helpers/ports.js';
 import { registerAccount, STRONG_PASSWORD, type TestAccount, uniqueEmail } from './helpers/users.js';
 
@@ -214,6 +215,149 @@ const CASES: Case[] = [
     request: async ({ staff, account }) => {
       const { id } = await account();
       return { token: (await staff()).access, path: `/api/admin/users/${id}/revoke-sessions`, pathParameters: { id } };
+    },
+  },
+
+  // Two-factor authentication (TOTP)
+  {
+    route: 'POST /api/auth/login',
+    status: 200,
+    what: 'two-factor challenge',
+    request: async () => {
+      const { email } = await registerMfaAccount();
+      return { body: { email, password: STRONG_PASSWORD } };
+    },
+  },
+  { route: 'POST /api/auth/mfa/totp/setup', status: 200, request: async ({ account }) => ({ token: (await account()).access, body: { password: STRONG_PASSWORD } }) },
+  {
+    route: 'POST /api/auth/mfa/totp/setup',
+    status: 400,
+    code: 'validation_error',
+    what: 'wrong password',
+    request: async ({ account }) => ({ token: (await account()).access, body: { password: 'wrong-Password-1' } }),
+  },
+  { route: 'POST /api/auth/mfa/totp/setup', status: 401, code: 'not_authenticated', request: () => ({ body: { password: STRONG_PASSWORD } }) },
+  {
+    route: 'POST /api/auth/mfa/totp/setup',
+    status: 409,
+    code: 'mfa_already_enabled',
+    request: async () => ({ token: (await registerMfaAccount()).access, body: { password: STRONG_PASSWORD } }),
+  },
+  {
+    route: 'POST /api/auth/mfa/totp/confirm',
+    status: 200,
+    request: async ({ account }) => {
+      const signedIn = await account();
+      return { token: signedIn.access, body: { code: codeAt(await setupTotp(signedIn)) } };
+    },
+  },
+  {
+    route: 'POST /api/auth/mfa/totp/confirm',
+    status: 400,
+    code: 'validation_error',
+    what: 'no pending setup',
+    request: async ({ account }) => ({ token: (await account()).access, body: { code: '123456' } }),
+  },
+  {
+    route: 'POST /api/auth/mfa/totp/confirm',
+    status: 409,
+    code: 'mfa_already_enabled',
+    request: async () => ({ token: (await registerMfaAccount()).access, body: { code: '123456' } }),
+  },
+  {
+    route: 'POST /api/auth/mfa/totp/disable',
+    status: 204,
+    request: async () => {
+      const { access, recoveryCodes } = await registerMfaAccount();
+      return { token: access, body: { password: STRONG_PASSWORD, code: recoveryCodes[0] } };
+    },
+  },
+  {
+    route: 'POST /api/auth/mfa/totp/disable',
+    status: 400,
+    code: 'validation_error',
+    what: 'wrong password',
+    request: async () => {
+      const { access, recoveryCodes } = await registerMfaAccount();
+      return { token: access, body: { password: 'wrong-Password-1', code: recoveryCodes[0] } };
+    },
+  },
+  {
+    route: 'POST /api/auth/mfa/totp/disable',
+    status: 409,
+    code: 'mfa_not_enabled',
+    request: async ({ account }) => ({ token: (await account()).access, body: { password: STRONG_PASSWORD, code: '123456' } }),
+  },
+  {
+    route: 'POST /api/auth/mfa/recovery-codes',
+    status: 200,
+    request: async () => {
+      const { access, recoveryCodes } = await registerMfaAccount();
+      return { token: access, body: { password: STRONG_PASSWORD, code: recoveryCodes[0] } };
+    },
+  },
+  {
+    route: 'POST /api/auth/mfa/recovery-codes',
+    status: 409,
+    code: 'mfa_not_enabled',
+    request: async ({ account }) => ({ token: (await account()).access, body: { password: STRONG_PASSWORD, code: '123456' } }),
+  },
+  {
+    route: 'POST /api/auth/login/mfa',
+    status: 200,
+    request: async ({ call: callRoute }) => {
+      const { email, recoveryCodes } = await registerMfaAccount();
+      const started = await callRoute('POST /api/auth/login', { body: { email, password: STRONG_PASSWORD }, sourceIp: randomIp() });
+      return { body: { mfa_token: started.body.mfa_token, code: recoveryCodes[0] } };
+    },
+  },
+  { route: 'POST /api/auth/login/mfa', status: 400, code: 'validation_error', request: () => ({ body: { mfa_token: 'x' } }) },
+  {
+    route: 'POST /api/auth/login/mfa',
+    status: 401,
+    code: 'invalid_mfa_code',
+    request: async ({ call: callRoute }) => {
+      const { email } = await registerMfaAccount();
+      const started = await callRoute('POST /api/auth/login', { body: { email, password: STRONG_PASSWORD }, sourceIp: randomIp() });
+      return { body: { mfa_token: started.body.mfa_token, code: 'zzzz-zzzz-zzzz' } };
+    },
+  },
+  { route: 'POST /api/auth/login/mfa', status: 401, code: 'invalid_mfa_token', request: () => ({ body: { mfa_token: 'A'.repeat(43), code: '123456' } }) },
+  {
+    route: 'POST /api/auth/login/mfa',
+    status: 429,
+    code: 'rate_limited',
+    env: { RATE_LIMIT_MFA: '1/15m' },
+    request: async ({ handler }) => {
+      const attempt = { body: { mfa_token: 'A'.repeat(43), code: '123456' }, sourceIp: randomIp() };
+      expect((await call(handler, 'POST', '/api/auth/login/mfa', attempt)).status).toBe(401);
+      return attempt;
+    },
+  },
+  {
+    route: 'POST /api/admin/users/{id}/reset-mfa',
+    status: 204,
+    request: async ({ staff }) => {
+      const { id } = await registerMfaAccount();
+      return { token: (await staff()).access, path: `/api/admin/users/${id}/reset-mfa`, pathParameters: { id } };
+    },
+  },
+  {
+    route: 'POST /api/admin/users/{id}/reset-mfa',
+    status: 403,
+    code: 'permission_denied',
+    request: async ({ account }) => {
+      const { id, access } = await account();
+      return { token: access, path: `/api/admin/users/${id}/reset-mfa`, pathParameters: { id } };
+    },
+  },
+  {
+    route: 'POST /api/admin/users/{id}/reset-mfa',
+    status: 404,
+    code: 'not_found',
+    request: async ({ staff }) => {
+      const id = '00000000-0000-4000-8000-000000000000';
+      return { token: (await staff()).access, path: `/api/admin/users/${id}/reset-mfa`, pathParameters: { id } };
     },
   },
 

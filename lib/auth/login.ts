@@ -4,10 +4,11 @@
  */
 import { eq } from 'drizzle-orm';
 import { config } from '../config.js';
-import { db } from '../db/index.js';
+import { db, type Transaction } from '../db/index.js';
 import { users } from '../db/schema.js';
 import { problems } from '../http/problem.js';
-import { recordSecurityEvent, securityEventCte } from './events/record.js';
+import { recordSecurityEvent, type SecurityEvent, securityEventCte } from './events/record.js';
+import { type MfaChallenge, startMfaChallenge } from './mfa/challenge.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { LoginInput } from './schemas.js';
 import { type ClientInfo, newSession, sessionInsert, type TokenPair } from './sessions.js';
@@ -20,7 +21,7 @@ export type SignedIn = { user: UserResource } & TokenPair;
  * Signs a user in. Every failure (unknown email, wrong password, inactive account) is the same
  * 401 after the same bcrypt work, so neither the body nor the timing tells which it was.
  */
-export async function login(input: LoginInput, client: ClientInfo): Promise<SignedIn> {
+export async function login(input: LoginInput, client: ClientInfo): Promise<SignedIn | MfaChallenge> {
   const user = await findUserByEmail(input.email);
   const check = await verifyPassword(input.password, user?.password);
   if (!user || !check.ok || !user.isActive) {
@@ -37,13 +38,31 @@ export async function login(input: LoginInput, client: ClientInfo): Promise<Sign
   }
   // A Django hash (or an older bcrypt cost) is replaced now, while we know the password.
   const password = check.needsRehash ? await hashPassword(input.password) : undefined;
-  // One statement (one round trip, atomic): the session's row and the `login` event are inserted
-  // by CTEs of the update.
-  const session = newSession(user.id, client);
-  const started = sessionInsert(session.row);
-  const recorded = securityEventCte({ type: 'login', userId: user.id, client, details: { method: 'password' } });
+  // With TOTP on, the password only opens a challenge; the tokens wait for POST /api/auth/login/mfa.
+  if (user.mfaEnabled) {
+    const [challenge] = await Promise.all([startMfaChallenge(user.id), password && db().update(users).set({ password }).where(eq(users.id, user.id))]);
+    return challenge;
+  }
+  return signIn(user.id, client, { password, events: [{ type: 'login', userId: user.id, client, details: { method: 'password' } }] });
+}
+
+type Executor = Pick<Transaction, 'with'>;
+
+/**
+ * Signs in a user who has proved who they are (the password, or the second factor): a new
+ * session and `last_login`, with a re-hashed password and the flow's security events when given.
+ * One statement (one round trip, atomic): the session's row and the events are CTEs of the update.
+ */
+export async function signIn(
+  userId: string,
+  client: ClientInfo,
+  options: { password?: string; events?: SecurityEvent[]; executor?: Executor } = {},
+): Promise<SignedIn> {
+  const { password, events = [], executor = db() } = options;
+  const session = newSession(userId, client);
+  const ctes = [...sessionInsert(session.row), ...(events.length ? [securityEventCte(events)] : [])];
   const [[signedIn], pair] = await Promise.all([
-    db().with(...started, recorded).update(users).set({ lastLogin: new Date(), ...(password ? { password } : {}) }).where(eq(users.id, user.id)).returning(),
+    executor.with(...ctes).update(users).set({ lastLogin: new Date(), ...(password ? { password } : {}) }).where(eq(users.id, userId)).returning(),
     session.pair,
   ]);
   return { user: serializeUser(signedIn!), ...pair };

@@ -6,7 +6,7 @@
 import * as z from 'zod/mini';
 
 const BLANK = 'This field may not be blank.';
-const notBlank = () => z.minLength(1, { error: BLANK, abort: true });
+export const notBlank = () => z.minLength(1, { error: BLANK, abort: true });
 
 /** An email as stored: trimmed, lower-cased, and valid. */
 export const Email = z.string().check(

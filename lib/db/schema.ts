@@ -123,3 +123,34 @@ export const securityEvents = pgTable(
 );
 
 export type SecurityEventRow = typeof securityEvents.$inferSelect;
+
+/**
+ * A user's TOTP factor (RFC 6238). `secret` is AES-256-GCM ciphertext (lib/auth/mfa/secret-box.ts),
+ * never the clear secret. A row without `confirmed_at` is a pending setup; a confirmed row exists
+ * exactly when `users.mfa_enabled` is true (both change in one transaction).
+ */
+export const mfaTotp = pgTable('mfa_totp', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  secret: text('secret').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  confirmedAt: timestamp('confirmed_at', { withTimezone: true, mode: 'date' }),
+});
+
+export type MfaTotpRow = typeof mfaTotp.$inferSelect;
+
+/** Single-use recovery codes, one row each; only a SHA-256 of the code is stored. */
+export const mfaRecoveryCodes = pgTable(
+  'mfa_recovery_codes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: varchar('code_hash', { length: 64 }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [uniqueIndex('mfa_recovery_codes_user_hash_key').on(t.userId, t.codeHash)],
+);

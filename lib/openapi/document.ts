@@ -30,6 +30,7 @@ import {
 } from '../auth/schemas.js';
 import { EMAIL_VERIFIED_DETAIL, VERIFICATION_RESENT_DETAIL, VERIFICATION_SENT_DETAIL } from '../auth/verification/messages.js';
 import { AdminEventsQuery, SecurityEventsQuery } from '../auth/events/schemas.js';
+import { LoginMfaBody, MfaCode, MfaReauthBody, TotpConfirmBody, TotpSetupBody } from '../auth/mfa/schemas.js';
 import { type FieldError, Problem as ProblemError, PROBLEM_STATUS, type ProblemCode, problems } from '../http/problem.js';
 import {
   AuthResponse,
@@ -41,7 +42,9 @@ import {
   HealthUnavailable,
   Jwks,
   Liveness,
+  MfaChallenge,
   Problem,
+  RecoveryCodesResponse,
   RESET_PASSWORD_DETAIL,
   ResendVerificationResponse,
   ResetPasswordResponse,
@@ -51,6 +54,7 @@ import {
   SecurityEvent,
   SecurityEventList,
   TokenPair,
+  TotpSetupResponse,
   User,
   UserList,
   VerificationSentResponse,
@@ -180,6 +184,7 @@ function describeSchemas() {
   describe(AdminUserId.shape.id, { description: 'The user\'s id (UUID). Anything that names no user answers 404.' });
   describe(UserList, { id: 'UserList', examples: [{ count: 1, page: 1, page_size: 20, results: [EXAMPLE_USER] }] });
   describeEmailVerificationSchemas();
+  describeMfaSchemas();
 }
 
 /**
@@ -431,7 +436,7 @@ const IF_NONE_MATCH = {
 // ---------------------------------------------------------------------------------------------
 // Operations
 
-type Tag = 'Auth' | 'Password reset' | 'Email verification' | 'Admin' | 'Health' | 'Documentation';
+type Tag = 'Auth' | 'Password reset' | 'Email verification' | 'Two-factor authentication' | 'Admin' | 'Health' | 'Documentation';
 
 interface RateLimitDoc {
   variable: string;
@@ -447,6 +452,7 @@ const RATE_LIMITS = {
   resetPassword: { variable: 'RATE_LIMIT_RESET_PASSWORD', key: 'client IP', defaultValue: '10/1h' },
   refresh: { variable: 'RATE_LIMIT_REFRESH', key: 'client IP', defaultValue: '60/1m' },
   verifyEmail: { variable: 'RATE_LIMIT_VERIFY_EMAIL', key: 'client IP + email', defaultValue: '3/1h' },
+  mfa: { variable: 'RATE_LIMIT_MFA', key: 'client IP (one window for every two-factor route)', defaultValue: '20/15m' },
 } satisfies Record<string, RateLimitDoc>;
 
 interface OperationDoc {
@@ -580,11 +586,11 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         operationId: 'login',
         summary: 'Sign in with email and password',
         tag: 'Auth',
-        description: 'Answers the user (with `last_login` already updated) and a new token pair, starting a new session. Every failure (unknown email, wrong password, inactive account) is the same 401 with the same body and timing. With `REQUIRE_EMAIL_VERIFICATION=true`, the right password of an account whose email is not verified answers 403 `email_not_verified` and issues nothing (a wrong password is still 401).',
+        description: 'Answers the user (with `last_login` already updated) and a new token pair, starting a new session. Every failure (unknown email, wrong password, inactive account) is the same 401 with the same body and timing. With `REQUIRE_EMAIL_VERIFICATION=true`, the right password of an account whose email is not verified answers 403 `email_not_verified` and issues nothing (a wrong password is still 401).\n\nFor a user with two-factor authentication on, the right password answers `{ "mfa_required": true, "mfa_token", "methods" }` instead, with no tokens and no user: finish with `POST /api/auth/login/mfa`.',
         body: LoginBody,
         rateLimits: [RATE_LIMITS.login, RATE_LIMITS.loginIp],
         dependencies: true,
-        responses: { '200': signedIn('The user and a token pair.') },
+        responses: { '200': json(z.union([AuthResponse, MfaChallenge]), 'The user and a token pair; or, with two-factor authentication on, a challenge (`mfa_required`).') },
         problems: { 401: ['invalid_credentials'], 403: ['email_not_verified'] },
         validationExample: [{ field: 'password', message: 'This field is required.' }],
       },
@@ -855,6 +861,7 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
     ...emailVerificationPaths(),
     ...signingKeyAndSessionPaths(),
     ...securityEventPaths(),
+    ...mfaPaths(signedIn),
   };
 }
 
@@ -1101,6 +1108,123 @@ function securityEventPaths(): Record<string, Partial<Record<Method, OperationDo
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Two-factor authentication (TOTP): schemas and routes, in one block
+
+const EXAMPLE_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+const EXAMPLE_RECOVERY_CODES = ['7kq2-m9xd-4hzr', 'p3wn-8c5t-vb2j', 'x6ay-r1ge-0fks', 'd4hm-q7zp-3nwc', 'tb9v-k2sx-6jmr', 'e8rc-5wfn-y1qa', 'h0zt-g6pb-9vkd', 'n5jx-a3me-2rcw', 'w1fq-z8tk-7hsy', 'c2dg-v4np-5xje'];
+const EXAMPLE_MFA_TOKEN = 'mQ3v9Kc7Zt1bXr8pLw2yHd5nJf0sAe6uGi4oTk7qRzE';
+
+function describeMfaSchemas() {
+  describe(MfaCode, { description: 'A 6-digit code from the authenticator app, or a recovery code (`xxxx-xxxx-xxxx`; case, spaces and dashes do not matter).' });
+  describe(TotpSetupBody, { id: 'TotpSetupRequest', examples: [{ password: EXAMPLE_PASSWORD }] });
+  describe(TotpConfirmBody, { id: 'TotpConfirmRequest', examples: [{ code: '492039' }] });
+  describe(MfaReauthBody, { id: 'MfaReauthRequest', description: 'The password and a current TOTP or recovery code (a recovery code is used up).', examples: [{ password: EXAMPLE_PASSWORD, code: '492039' }] });
+  describe(LoginMfaBody.shape.mfa_token, { description: 'The `mfa_token` login answered. A blank or malformed one is `invalid_mfa_token`, like an unknown one.' });
+  describe(LoginMfaBody, { id: 'LoginMfaRequest', examples: [{ mfa_token: EXAMPLE_MFA_TOKEN, code: '492039' }] });
+  describe(MfaChallenge.shape.mfa_token, { description: 'Opaque; send it to `POST /api/auth/login/mfa` within 5 minutes. Works once, and dies after 5 wrong codes.' });
+  describe(MfaChallenge.shape.methods, { description: 'The kinds of code `POST /api/auth/login/mfa` accepts.' });
+  describe(MfaChallenge, { id: 'MfaChallenge', description: 'The password was right, and the account has two-factor authentication on: no tokens yet.', examples: [{ mfa_required: true, mfa_token: EXAMPLE_MFA_TOKEN, methods: ['totp', 'recovery_code'] }] });
+  describe(TotpSetupResponse.shape.secret, { description: 'The TOTP secret (base32), for typing into an authenticator app by hand. Never shown again.' });
+  describe(TotpSetupResponse.shape.otpauth_url, { description: 'The `otpauth://totp/<issuer>:<email>?secret=…&issuer=…&algorithm=SHA1&digits=6&period=30` URL: render it as a QR code for the app to scan.' });
+  describe(TotpSetupResponse, {
+    id: 'TotpSetupResponse',
+    examples: [{ secret: EXAMPLE_TOTP_SECRET, otpauth_url: `otpauth://totp/auth-service:ann%40example.com?issuer=auth-service&secret=${EXAMPLE_TOTP_SECRET}&algorithm=SHA1&digits=6&period=30` }],
+  });
+  describe(RecoveryCodesResponse.shape.recovery_codes, { description: 'Ten single-use codes for when the authenticator is not at hand. Shown only now: only their hashes are kept.' });
+  describe(RecoveryCodesResponse, { id: 'RecoveryCodesResponse', examples: [{ recovery_codes: EXAMPLE_RECOVERY_CODES }] });
+}
+
+const TOTP_NOTE = 'TOTP per RFC 6238: SHA-1, 6 digits, 30-second steps, one step of clock drift accepted either way. A code that was accepted once is never accepted again.';
+
+function mfaPaths(signedIn: (description: string) => ZodOpenApiResponseObject): Record<string, Partial<Record<Method, OperationDoc>>> {
+  const limited: Pick<OperationDoc, 'rateLimits' | 'dependencies'> = { rateLimits: [RATE_LIMITS.mfa], dependencies: true };
+  return {
+    '/api/auth/mfa/totp/setup': {
+      post: {
+        operationId: 'setupTotp',
+        summary: 'Start TOTP setup: a secret to scan',
+        tag: 'Two-factor authentication',
+        description: `After a password check, a new TOTP secret and its \`otpauth://\` URL (show it as a QR code). It stays pending, and sign-in unchanged, until \`POST /api/auth/mfa/totp/confirm\`; calling this again replaces the pending secret. The secret is stored encrypted and never shown again. ${TOTP_NOTE}`,
+        auth: 'user',
+        body: TotpSetupBody,
+        ...limited,
+        responses: { '200': json(TotpSetupResponse, 'The secret to add to an authenticator app.') },
+        problems: { 409: ['mfa_already_enabled'] },
+        validationExample: [{ field: 'password', message: 'Your password was entered incorrectly. Please enter it again.' }],
+      },
+    },
+    '/api/auth/mfa/totp/confirm': {
+      post: {
+        operationId: 'confirmTotp',
+        summary: 'Confirm TOTP with a code: two-factor on',
+        tag: 'Two-factor authentication',
+        description: `A current code from the app proves it was set up right: two-factor authentication is on from now, and the answer holds 10 single-use recovery codes (shown only now). A wrong code, or no pending setup, is \`validation_error\` on \`code\`. Records \`mfa_enabled\`. ${TOTP_NOTE}`,
+        auth: 'user',
+        body: TotpConfirmBody,
+        ...limited,
+        responses: { '200': json(RecoveryCodesResponse, 'Two-factor authentication is on; the recovery codes.') },
+        problems: { 409: ['mfa_already_enabled'] },
+        validationExample: [{ field: 'code', message: 'The code is wrong or has expired. Enter the code your authenticator app shows now.' }],
+      },
+    },
+    '/api/auth/mfa/totp/disable': {
+      post: {
+        operationId: 'disableTotp',
+        summary: 'Turn two-factor authentication off',
+        tag: 'Two-factor authentication',
+        description: 'Needs the password and a current TOTP or recovery code; a wrong one of either is `validation_error` on its field. Removes the secret and every recovery code. Records `mfa_disabled`.',
+        auth: 'user',
+        body: MfaReauthBody,
+        ...limited,
+        responses: { '204': empty('Two-factor authentication is off.') },
+        problems: { 409: ['mfa_not_enabled'] },
+        validationExample: [{ field: 'code', message: 'The code is wrong, expired or already used.' }],
+      },
+    },
+    '/api/auth/mfa/recovery-codes': {
+      post: {
+        operationId: 'regenerateRecoveryCodes',
+        summary: 'A new set of recovery codes',
+        tag: 'Two-factor authentication',
+        description: 'Needs the password and a current TOTP or recovery code. Answers 10 new single-use codes; every earlier code stops working.',
+        auth: 'user',
+        body: MfaReauthBody,
+        ...limited,
+        responses: { '200': json(RecoveryCodesResponse, 'The new recovery codes.') },
+        problems: { 409: ['mfa_not_enabled'] },
+        validationExample: [{ field: 'password', message: 'Your password was entered incorrectly. Please enter it again.' }],
+      },
+    },
+    '/api/auth/login/mfa': {
+      post: {
+        operationId: 'loginMfa',
+        summary: 'Finish signing in with a TOTP or recovery code',
+        tag: 'Auth',
+        description: `The second step of signing in, after \`POST /api/auth/login\` answered \`mfa_required\`: the \`mfa_token\` and a code from the authenticator app (or a recovery code, each usable once). Answers like login: the user (with \`last_login\` updated) and a new token pair. A wrong, reused or expired code is 401 \`invalid_mfa_code\`; the \`mfa_token\` lives 5 minutes, works once, and after 5 wrong codes is 401 \`invalid_mfa_token\` (sign in again). ${TOTP_NOTE}`,
+        body: LoginMfaBody,
+        ...limited,
+        responses: { '200': signedIn('The user and a token pair.') },
+        problems: { 401: ['invalid_mfa_code', 'invalid_mfa_token'] },
+        validationExample: [{ field: 'code', message: 'This field may not be blank.' }],
+      },
+    },
+    '/api/admin/users/{id}/reset-mfa': {
+      post: {
+        operationId: 'resetUserMfa',
+        summary: 'Turn a user\'s two-factor authentication off',
+        tag: 'Admin',
+        description: 'For a user who lost both their authenticator and their recovery codes: removes the TOTP secret and recovery codes, so the password alone signs in until they set it up again. Idempotent. Only a superuser may reset a superuser; nobody resets their own (use `POST /api/auth/mfa/totp/disable`). Records `admin_mfa_reset`. Takes no body.',
+        auth: 'staff',
+        path: AdminUserId,
+        dependencies: true,
+        responses: { '204': empty('Two-factor authentication is off for the user.') },
+        extra: { '404': response('NotFound') },
+      },
+    },
+  };
+}
+
 const INFO_DESCRIPTION = `JWT authentication service: accounts, sign-in with access and refresh tokens, password reset, and staff administration.
 
 ## Conventions
@@ -1125,6 +1249,7 @@ const TAGS: { name: Tag; description: string }[] = [
   { name: 'Auth', description: 'Accounts, sessions (token pairs) and the signed-in user.' },
   { name: 'Password reset', description: 'Forgotten passwords: a reset link by email, then a new password.' },
   { name: 'Email verification', description: 'Proving an account owns its email: a link by email at registration (or on request), then its token.' },
+  { name: 'Two-factor authentication', description: 'TOTP (authenticator apps) with single-use recovery codes, and the second step of signing in.' },
   { name: 'Admin', description: 'Staff only: the admin page and user management.' },
   { name: 'Health', description: 'Liveness and readiness probes.' },
   { name: 'Documentation', description: 'This document and its Swagger UI and ReDoc pages.' },

@@ -153,3 +153,17 @@ export const SecurityEventList = z.object({
   page_size: z.int().check(z.minimum(1)),
   results: z.array(SecurityEvent),
 });
+// Two-factor authentication (TOTP)
+
+/** Login of a user with TOTP on: no tokens yet, a challenge for `POST /api/auth/login/mfa`. */
+export const MfaChallenge = z.object({
+  mfa_required: z.literal(true),
+  mfa_token: z.string(),
+  methods: z.array(z.enum(['totp', 'recovery_code'])),
+});
+
+/** `POST /api/auth/mfa/totp/setup`: the only response that ever carries the secret. */
+export const TotpSetupResponse = z.object({ secret: z.string(), otpauth_url: z.string() });
+
+/** Confirmation and regeneration: a set of single-use recovery codes, shown once. */
+export const RecoveryCodesResponse = z.object({ recovery_codes: z.array(z.string()).check(z.length(10)) });
