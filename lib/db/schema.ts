@@ -89,3 +89,26 @@ export const securityEvents = pgTable(
 );
 
 export type SecurityEventRow = typeof securityEvents.$inferSelect;
+
+/**
+ * Social sign-in identities: one row per (provider, `sub`) linked to an account. The provider's
+ * `sub` is the identity; `email` is what the provider last said, for the user's and staff's eyes
+ * only (matching is never by this column).
+ */
+export const userIdentities = pgTable(
+  'user_identities',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    provider: varchar('provider', { length: 32 }).notNull(),
+    subject: varchar('subject', { length: 255 }).notNull(),
+    email: varchar('email', { length: 254 }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('user_identities_provider_subject_key').on(t.provider, t.subject), index('user_identities_user_idx').on(t.userId)],
+);
+
+export type UserIdentityRow = typeof userIdentities.$inferSelect;
