@@ -94,3 +94,15 @@ export const UserList = z.object({
   page_size: z.int().check(z.minimum(1)),
   results: z.array(User),
 });
+
+/** A linked social sign-in identity. */
+export const Identity = z.object({
+  id: z.uuid(),
+  provider: z.string(),
+  email: z.nullable(z.string()),
+  created_at: z.iso.datetime(),
+  last_used_at: z.iso.datetime(),
+});
+
+/** `GET /api/auth/identities` and the admin's view of a user's identities. */
+export const IdentityList = z.object({ results: z.array(Identity) });
