@@ -65,7 +65,7 @@ describe('each operation documents what its route file declares', () => {
 
   it('a JSON body (with 400, 413 and 415) exactly where the route parses one', () => {
     // A JSON body: the OIDC callback's form post is parsed by its own code, not the JSON chain.
-    const withBody = operationsWhere((op) => op.requestBody?.content?.['application/json'] !== undefined);
+    const withBody = operationsWhere((op) => (op.requestBody as { content?: Record<string, unknown> } | undefined)?.content?.['application/json'] !== undefined);
     expect(withBody).toEqual(routesWhere((s) => /api\(\{[^)]*\bbody:/.test(s)));
     for (const route of withBody) expect(Object.keys(operation(route).responses), route).toEqual(expect.arrayContaining(['400', '413', '415']));
   });

@@ -10,12 +10,13 @@ import { db } from '../lib/db/index.js';
 import { securityEvents, userIdentities, users } from '../lib/db/schema.js';
 import { createAccount } from './helpers/admin.js';
 import { importFresh } from './helpers/fresh.js';
-import { call, httpEvent, invoke, randomIp } from './helpers/http.js';
+import { call, invoke, randomIp } from './helpers/http.js';
+import { webFlow } from './helpers/oidc-flows.js';
 import { resetTokenFor } from './helpers/mailbox.js';
 import { APP_REDIRECT_URI, OTHER_CLIENT_ID, type ProviderAccount, SERVICE_BASE_URL, startTestProvider, type TestProvider, WEB_CLIENT_ID } from './helpers/oidc-provider.js';
 import { registerAccount, STRONG_PASSWORD, uniqueEmail } from './helpers/users.js';
 
-type Handlers = typeof import('./helpers/oidc-handlers.js');
+import type { OidcHandlers as Handlers } from './helpers/oidc-flows.js';
 
 let idp: TestProvider;
 let routes: Handlers;
@@ -205,35 +206,6 @@ describe('linking to an existing account', () => {
   });
 });
 
-/** Runs the web flow up to the app's redirect: authorize, the provider's login, the callback. */
-async function webFlow(login: string, options: { provider?: string; appState?: string; abort?: boolean; appleUser?: string } = {}) {
-  const provider = options.provider ?? 'test';
-  const start = await call(routes.authorize, 'GET', `/api/auth/oidc/${provider}/authorize`, {
-    query: { redirect_uri: APP_REDIRECT_URI, ...(options.appState ? { state: options.appState } : {}) },
-    pathParameters: { provider },
-  });
-  expect(start.status, JSON.stringify(start.body)).toBe(302);
-  const authorizationUrl = new URL(start.headers.location!);
-  const answer = await idp.signInAtProvider(authorizationUrl.toString(), login, { abort: options.abort });
-  const callbackPath = `/api/auth/oidc/${provider}/callback`;
-  let event;
-  if (answer.kind === 'redirect') {
-    expect(`${answer.url.origin}${answer.url.pathname}`).toBe(`${SERVICE_BASE_URL}${callbackPath}`);
-    event = httpEvent('GET', callbackPath, { query: Object.fromEntries(answer.url.searchParams), pathParameters: { provider } });
-  } else {
-    expect(answer.action).toBe(`${SERVICE_BASE_URL}${callbackPath}`);
-    // Apple adds the user's name to its form post on the first authorization only.
-    const fields = options.appleUser ? { ...answer.fields, user: options.appleUser } : answer.fields;
-    event = httpEvent('POST', callbackPath, {
-      rawBody: new URLSearchParams(fields).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      pathParameters: { provider },
-    });
-  }
-  const back = await invoke(routes.callback, event);
-  return { authorizationUrl, answer, event, back, backUrl: back.headers.location ? new URL(back.headers.location) : undefined };
-}
-
 const exchangeCode = (code: string) => call(routes.exchange, 'POST', '/api/auth/oidc/exchange', { body: { code } });
 
 describe('web sign-in (authorization code flow with PKCE)', () => {
@@ -254,7 +226,7 @@ describe('web sign-in (authorization code flow with PKCE)', () => {
 
   it('signs in through the provider and hands the app a one-time code', async () => {
     const who = person();
-    const { back, backUrl } = await webFlow(who.sub, { appState: 'app-state-123' });
+    const { back, backUrl } = await webFlow(idp, routes, who.sub, { appState: 'app-state-123' });
     expect(back.status).toBe(302);
     expect(`${backUrl!.origin}${backUrl!.pathname}`).toBe(APP_REDIRECT_URI);
     expect(backUrl!.searchParams.get('state')).toBe('app-state-123');
@@ -271,7 +243,7 @@ describe('web sign-in (authorization code flow with PKCE)', () => {
 
   it('takes a form post (response_mode=form_post) with Apple\'s one-time user field', async () => {
     const who = person({ name: undefined });
-    const { answer, backUrl } = await webFlow(who.sub, { provider: 'formpost', appleUser: JSON.stringify({ name: { firstName: 'Tim', lastName: 'Apple' }, email: who.email }) });
+    const { answer, backUrl } = await webFlow(idp, routes, who.sub, { provider: 'formpost', appleUser: JSON.stringify({ name: { firstName: 'Tim', lastName: 'Apple' }, email: who.email }) });
     expect(answer.kind).toBe('form_post');
     const res = await exchangeCode(backUrl!.searchParams.get('code')!);
     expect(res.status).toBe(200);
@@ -281,7 +253,7 @@ describe('web sign-in (authorization code flow with PKCE)', () => {
   });
 
   it('uses each state once: replaying the provider\'s redirect is refused', async () => {
-    const { event, back } = await webFlow(person().sub);
+    const { event, back } = await webFlow(idp, routes, person().sub);
     expect(back.status).toBe(302);
     const replay = await invoke(routes.callback, event);
     expect(replay.status).toBe(400);
@@ -289,7 +261,7 @@ describe('web sign-in (authorization code flow with PKCE)', () => {
   });
 
   it('refuses a state issued for another provider', async () => {
-    const { answer } = await webFlow(person().sub, { abort: false }).then(async (flow) => flow);
+    const { answer } = await webFlow(idp, routes, person().sub);
     expect(answer.kind).toBe('redirect');
     const start = await call(routes.authorize, 'GET', '/api/auth/oidc/test/authorize', { query: { redirect_uri: APP_REDIRECT_URI }, pathParameters: { provider: 'test' } });
     const state = new URL(start.headers.location!).searchParams.get('state')!;
@@ -299,7 +271,7 @@ describe('web sign-in (authorization code flow with PKCE)', () => {
   });
 
   it('sends the user back with error=access_denied when they cancel at the provider', async () => {
-    const { back, backUrl } = await webFlow(person().sub, { abort: true, appState: 's1' });
+    const { back, backUrl } = await webFlow(idp, routes, person().sub, { abort: true, appState: 's1' });
     expect(back.status).toBe(302);
     expect(backUrl!.searchParams.get('error')).toBe('access_denied');
     expect(backUrl!.searchParams.get('state')).toBe('s1');
@@ -324,7 +296,7 @@ describe('web sign-in (authorization code flow with PKCE)', () => {
   it('answers the linking rules at the exchange: 409 account_exists for an unverified account', async () => {
     const account = await registerAccount();
     const who = person({ email: account.email });
-    const { backUrl } = await webFlow(who.sub);
+    const { backUrl } = await webFlow(idp, routes, who.sub);
     const res = await exchangeCode(backUrl!.searchParams.get('code')!);
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('account_exists');
@@ -362,7 +334,7 @@ describe('linked identities', () => {
     const who = person();
     const first = await postIdToken({ id_token: await idp.nativeIdToken(who.sub) });
     await markVerified(first.body.user.id);
-    const viaForm = await webFlow(who.sub, { provider: 'formpost' });
+    const viaForm = await webFlow(idp, routes, who.sub, { provider: 'formpost' });
     expect((await exchangeCode(viaForm.backUrl!.searchParams.get('code')!)).body.user.id).toBe(first.body.user.id);
     const token = first.body.access;
     const { results } = (await call(routes.identities, 'GET', '/api/auth/identities', { token })).body;
