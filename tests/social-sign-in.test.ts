@@ -3,11 +3,12 @@
  * oidc-provider.ts): the native ID-token route, the web code flow with PKCE, the linking rules,
  * and the identities routes.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../lib/db/index.js';
 import { securityEvents, userIdentities, users } from '../lib/db/schema.js';
+import { redis, redisKey } from '../lib/redis.js';
 import { createAccount } from './helpers/admin.js';
 import { importFresh } from './helpers/fresh.js';
 import { call, invoke, randomIp } from './helpers/http.js';
@@ -87,7 +88,7 @@ describe('native sign-in with an ID token', () => {
   it('accepts the nonce as sent, or its SHA-256 in the token (Apple and Firebase style)', async () => {
     const who = person();
     const raw = randomUUID();
-    const hashed = (await import('node:crypto')).createHash('sha256').update(raw).digest('hex');
+    const hashed = createHash('sha256').update(raw).digest('hex');
     expect((await postIdToken({ id_token: await idp.nativeIdToken(who.sub, { nonce: hashed }), nonce: raw })).status).toBe(201);
   });
 
@@ -239,6 +240,22 @@ describe('web sign-in (authorization code flow with PKCE)', () => {
     const reused = await exchangeCode(code);
     expect(reused.status).toBe(400);
     expect(reused.body.code).toBe('invalid_token');
+  });
+
+  it('keeps only a digest of the state in Redis, for 10 minutes', async () => {
+    const res = await call(routes.authorize, 'GET', '/api/auth/oidc/test/authorize', { query: { redirect_uri: APP_REDIRECT_URI }, pathParameters: { provider: 'test' } });
+    const state = new URL(res.headers.location!).searchParams.get('state')!;
+    const digest = createHash('sha256').update(state).digest('hex');
+    const key = redisKey('oidc', 'state', digest);
+    expect(await redis().ttl(key)).toBeGreaterThan(590);
+    expect(await redis().exists(redisKey('oidc', 'state', state))).toBe(0);
+  });
+
+  it('exchanges a code exactly once under concurrent use', async () => {
+    const { backUrl } = await webFlow(idp, routes, person().sub);
+    const code = backUrl!.searchParams.get('code')!;
+    const results = await Promise.all([exchangeCode(code), exchangeCode(code), exchangeCode(code)]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 400, 400]);
   });
 
   it('takes a form post (response_mode=form_post) with Apple\'s one-time user field', async () => {
