@@ -113,6 +113,10 @@ const schema = z.object({
   RATE_LIMIT_RESET_PASSWORD: rateLimit,
   RATE_LIMIT_REFRESH: rateLimit,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']),
+  OIDC_PROVIDERS: csv,
+  OIDC_REDIRECT_URIS: csv,
+  OIDC_CALLBACK_BASE_URL: z.optional(url),
+  RATE_LIMIT_OIDC: rateLimit,
   // Email verification
   EMAIL_VERIFICATION_TOKEN_TTL_H: int(1, 30 * 24),
   REQUIRE_EMAIL_VERIFICATION: bool,
@@ -163,6 +167,9 @@ const DEFAULTS: Record<string, string> = {
   RATE_LIMIT_RESET_PASSWORD: '10/1h',
   RATE_LIMIT_REFRESH: '60/1m',
   LOG_LEVEL: 'info',
+  OIDC_PROVIDERS: '',
+  OIDC_REDIRECT_URIS: '',
+  RATE_LIMIT_OIDC: '60/1m',
   EMAIL_VERIFICATION_TOKEN_TTL_H: '48',
   REQUIRE_EMAIL_VERIFICATION: 'false',
   VERIFY_EMAIL_RESEND_MIN_RESPONSE_MS: '1000',
@@ -196,6 +203,7 @@ const DEVELOPMENT_DEFAULTS: Record<string, string> = {
   FRONTEND_URL: 'http://localhost:3000',
   DEFAULT_FROM_EMAIL: 'Auth Service <no-reply@auth.example.com>',
   SES_ENDPOINT: 'http://127.0.0.1:8005',
+  OIDC_CALLBACK_BASE_URL: 'http://localhost:3000',
   // serverless-offline runs each concurrent request in its own worker, each with its own pool:
   // idle connections must go quickly or a burst of requests holds max_connections for a minute.
   DB_IDLE_TIMEOUT_S: '2',
@@ -305,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       forgotPassword: v.RATE_LIMIT_FORGOT_PASSWORD,
       resetPassword: v.RATE_LIMIT_RESET_PASSWORD,
       refresh: v.RATE_LIMIT_REFRESH,
+      oidc: v.RATE_LIMIT_OIDC,
       verifyEmail: v.RATE_LIMIT_VERIFY_EMAIL,
       sessions: v.RATE_LIMIT_SESSIONS,
       mfa: v.RATE_LIMIT_MFA,
@@ -324,6 +333,110 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     }),
     /** Security events older than this are deleted by the retention job (lib/retention/). */
     auditRetentionS: v.AUDIT_RETENTION_DAYS * 86400,
+    oidc: loadOidcConfig(v, set, appEnv),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Social sign-in (OpenID Connect): per-provider variables whose names depend on OIDC_PROVIDERS,
+// so they are read here rather than declared in the schema above.
+
+/** One configured OpenID provider (`OIDC_<NAME>_*`). */
+export interface OidcProviderConfig {
+  /** The name in the routes (`/api/auth/oidc/{name}/...`), lower-case. */
+  name: string;
+  /** The issuer: discovery is `${issuer}/.well-known/openid-configuration`; ID tokens' `iss` must equal it. */
+  issuer: string;
+  /** Accepted `aud` values; the first is the web client, which the web flow signs in with. */
+  clientIds: readonly string[];
+  /** The web client's secret (`client_secret_post`/`_basic`); absent for a public client. */
+  clientSecret?: string;
+  /** Apple-style: `client_secret` is a short ES256 JWT signed with this key, made per request. */
+  clientSecretJwt?: { teamId: string; keyId: string; privateKeyPem: string };
+  /** Scopes the web flow asks for. */
+  scopes: string;
+  /** `form_post` (Apple, when it asks for the name or email) or `query`. */
+  responseMode: 'query' | 'form_post';
+}
+
+/** What `google` and `apple` need by default; any other provider names its issuer. */
+const OIDC_PROVIDER_DEFAULTS: Record<string, { issuer: string; scopes: string; responseMode: 'query' | 'form_post' }> = {
+  google: { issuer: 'https://accounts.google.com', scopes: 'openid email profile', responseMode: 'query' },
+  // Apple sends the name only with response_mode=form_post, and only on the first authorization.
+  apple: { issuer: 'https://appleid.apple.com', scopes: 'openid email name', responseMode: 'form_post' },
+};
+
+const OIDC_NAME = /^[a-z][a-z0-9]{0,31}$/;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Whether a provider URL may be used: https always; http only on the loopback interface and only
+ * outside production (the tests' local provider), so no deployed function trusts keys or tokens
+ * fetched in clear.
+ */
+export function isAcceptableProviderUrl(value: string, appEnv: AppEnv): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && appEnv !== 'production' && LOOPBACK_HOSTS.has(url.hostname);
+}
+
+function loadOidcConfig(
+  v: { OIDC_PROVIDERS: string[]; OIDC_REDIRECT_URIS: string[]; OIDC_CALLBACK_BASE_URL?: string },
+  set: Record<string, string>,
+  appEnv: AppEnv,
+) {
+  const fail = (message: string): never => {
+    throw new ConfigError(`Invalid configuration (${appEnv}): ${message}`);
+  };
+  const providers = new Map<string, OidcProviderConfig>();
+  for (const listed of v.OIDC_PROVIDERS) {
+    const name = listed.toLowerCase();
+    if (!OIDC_NAME.test(name)) fail(`OIDC_PROVIDERS: "${listed}" must be letters and digits, starting with a letter`);
+    if (providers.has(name)) fail(`OIDC_PROVIDERS lists "${name}" twice`);
+    const prefix = `OIDC_${name.toUpperCase()}_`;
+    const defaults = OIDC_PROVIDER_DEFAULTS[name];
+    // Kept exactly as given: ID tokens' `iss` must equal it character for character.
+    const issuer = set[`${prefix}ISSUER`] ?? defaults?.issuer ?? fail(`${prefix}ISSUER is required`);
+    if (!isAcceptableProviderUrl(issuer, appEnv)) {
+      fail(`${prefix}ISSUER must be an https:// URL (http:// only on localhost outside production)`);
+    }
+    const clientIds = (set[`${prefix}CLIENT_IDS`] ?? '').split(',').map((id) => id.trim()).filter(Boolean);
+    if (clientIds.length === 0) fail(`${prefix}CLIENT_IDS is required (the accepted audiences, comma-separated)`);
+    const jwtParts = [set[`${prefix}TEAM_ID`], set[`${prefix}KEY_ID`], set[`${prefix}PRIVATE_KEY`]];
+    if (jwtParts.some(Boolean) && !jwtParts.every(Boolean)) {
+      fail(`${prefix}TEAM_ID, ${prefix}KEY_ID and ${prefix}PRIVATE_KEY go together (the client secret is a JWT signed with that key)`);
+    }
+    const [teamId, keyId, privateKey] = jwtParts;
+    const responseMode = set[`${prefix}RESPONSE_MODE`] ?? defaults?.responseMode ?? 'query';
+    if (responseMode !== 'query' && responseMode !== 'form_post') fail(`${prefix}RESPONSE_MODE must be query or form_post`);
+    providers.set(name, Object.freeze({
+      name,
+      issuer,
+      clientIds: Object.freeze(clientIds),
+      clientSecret: set[`${prefix}CLIENT_SECRET`],
+      // A PEM pasted into one environment variable usually has its newlines escaped.
+      clientSecretJwt: teamId && keyId && privateKey ? { teamId, keyId, privateKeyPem: privateKey.replace(/\\n/g, '\n') } : undefined,
+      scopes: set[`${prefix}SCOPES`] ?? defaults?.scopes ?? 'openid email profile',
+      responseMode: responseMode as 'query' | 'form_post',
+    }));
+  }
+  for (const uri of v.OIDC_REDIRECT_URIS) {
+    if (!URL.canParse(uri) || new URL(uri).hash) fail(`OIDC_REDIRECT_URIS: "${uri}" must be an absolute URL without a fragment`);
+  }
+  if (v.OIDC_REDIRECT_URIS.length > 0 && providers.size > 0 && !v.OIDC_CALLBACK_BASE_URL) {
+    fail('OIDC_CALLBACK_BASE_URL is required for the web flow (the public base URL of this API)');
+  }
+  return Object.freeze({
+    providers: providers as ReadonlyMap<string, OidcProviderConfig>,
+    /** Where the web flow may send the browser back to (exact matches). */
+    redirectUris: Object.freeze(v.OIDC_REDIRECT_URIS),
+    /** The provider redirects to `${callbackBaseUrl}/api/auth/oidc/{name}/callback`. */
+    callbackBaseUrl: (v.OIDC_CALLBACK_BASE_URL ?? '').replace(/\/+$/, ''),
   });
 }
 

@@ -90,6 +90,8 @@ describeInBrowser('the admin page in a browser', () => {
     const staff = await createAccount('staff');
     const target = await createAccount('user', { fullName: `Browser Target ${tag}` });
     expect(await meStatus(target.access)).toBe(200);
+    // A linked sign-in provider, as social sign-in leaves one: the detail lists it.
+    await sql()`insert into user_identities (user_id, provider, subject, email) values (${target.id}, 'google', ${uniqueTag()}, ${target.email})`;
 
     const { page, problems } = await openAdmin();
     await signIn(page, staff);
@@ -105,6 +107,7 @@ describeInBrowser('the admin page in a browser', () => {
     await expect.poll(() => page.getByTestId('user-row').count(), EVENTUALLY).toBe(1);
     await row.click();
     await expect.poll(() => page.getByTestId('user-detail').textContent(), EVENTUALLY).toContain(target.email);
+    await expect.poll(() => page.getByTestId('detail-identities').textContent(), EVENTUALLY).toContain('google');
 
     await page.getByTestId('action-deactivate').click();
     await expect.poll(() => page.getByTestId('status-message').textContent(), EVENTUALLY).toBe(`Deactivated ${target.email}.`);

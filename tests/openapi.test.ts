@@ -66,7 +66,8 @@ describe('each operation documents what its route file declares', () => {
   });
 
   it('a JSON body (with 400, 413 and 415) exactly where the route parses one', () => {
-    const withBody = operationsWhere((op) => op.requestBody !== undefined);
+    // A JSON body: the OIDC callback's form post is parsed by its own code, not the JSON chain.
+    const withBody = operationsWhere((op) => (op.requestBody as { content?: Record<string, unknown> } | undefined)?.content?.['application/json'] !== undefined);
     expect(withBody).toEqual(routesWhere((s) => /api\(\{[^)]*\bbody:/.test(s)));
     for (const route of withBody) expect(Object.keys(operation(route).responses), route).toEqual(expect.arrayContaining(['400', '413', '415']));
   });
@@ -79,7 +80,8 @@ describe('each operation documents what its route file declares', () => {
     const limited = operationsWhere((op) => '429' in op.responses);
     expect(limited).toEqual(routesWhere((s) => /\.use\(rateLimit\(/.test(s)));
     for (const route of limited) {
-      const success = Object.entries(operation(route).responses).find(([status]) => status.startsWith('2'))![1];
+      // A success is a 2xx, or the 302 of a redirecting route (social sign-in).
+      const success = Object.entries(operation(route).responses).find(([status]) => /^(2|302)/.test(status))![1];
       expect(Object.keys(success.headers), route).toEqual(expect.arrayContaining(['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']));
     }
     expect(spec.components.responses.RateLimited.headers['Retry-After']).toBeDefined();

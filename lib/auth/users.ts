@@ -67,7 +67,8 @@ export async function findUserById(id: string, tx?: Transaction): Promise<UserRo
   return user;
 }
 
-const isUniqueViolation = (error: unknown) => {
+/** Whether a database error (or its cause) is a unique-index violation (Postgres 23505). */
+export const isUniqueViolation = (error: unknown) => {
   for (let e: unknown = error, i = 0; e && typeof e === 'object' && i < 4; e = (e as { cause?: unknown }).cause, i++) {
     if ((e as { code?: unknown }).code === '23505') return true;
   }

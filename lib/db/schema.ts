@@ -125,6 +125,29 @@ export const securityEvents = pgTable(
 export type SecurityEventRow = typeof securityEvents.$inferSelect;
 
 /**
+ * Social sign-in identities: one row per (provider, `sub`) linked to an account. The provider's
+ * `sub` is the identity; `email` is what the provider last said, for the user's and staff's eyes
+ * only (matching is never by this column).
+ */
+export const userIdentities = pgTable(
+  'user_identities',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    provider: varchar('provider', { length: 32 }).notNull(),
+    subject: varchar('subject', { length: 255 }).notNull(),
+    email: varchar('email', { length: 254 }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('user_identities_provider_subject_key').on(t.provider, t.subject), index('user_identities_user_idx').on(t.userId)],
+);
+
+export type UserIdentityRow = typeof userIdentities.$inferSelect;
+
+/**
  * A user's TOTP factor (RFC 6238). `secret` is AES-256-GCM ciphertext (lib/auth/mfa/secret-box.ts),
  * never the clear secret. A row without `confirmed_at` is a pending setup; a confirmed row exists
  * exactly when `users.mfa_enabled` is true (both change in one transaction).

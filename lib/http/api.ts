@@ -70,6 +70,11 @@ export function clientOf(event: ApiEvent<unknown, unknown>): { ip: string; userA
   return { ip: event.requestContext.http.sourceIp, userAgent: event.headers?.['user-agent'] };
 }
 
+/** A 302 to `location` (the social sign-in redirects). */
+export function redirect({ location }: { location: string }): ApiResult {
+  return { statusCode: 302, headers: { Location: location }, body: '' };
+}
+
 /** An empty 204 response. */
 export function noContent(headers: Record<string, string> = {}): ApiResult {
   return { statusCode: 204, headers, body: '' };

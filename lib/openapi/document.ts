@@ -31,6 +31,7 @@ import {
 import { EMAIL_VERIFIED_DETAIL, VERIFICATION_RESENT_DETAIL, VERIFICATION_SENT_DETAIL } from '../auth/verification/messages.js';
 import { AdminEventsQuery, SecurityEventsQuery } from '../auth/events/schemas.js';
 import { LoginMfaBody, MfaCode, MfaReauthBody, TotpConfirmBody, TotpSetupBody } from '../auth/mfa/schemas.js';
+import { AuthorizeQuery, ExchangeBody, IdTokenBody } from '../auth/oidc/schemas.js';
 import { type FieldError, Problem as ProblemError, PROBLEM_STATUS, type ProblemCode, problems } from '../http/problem.js';
 import {
   AuthResponse,
@@ -41,6 +42,8 @@ import {
   HealthReport,
   HealthUnavailable,
   Jwks,
+  Identity,
+  IdentityList,
   Liveness,
   MfaChallenge,
   Problem,
@@ -436,7 +439,7 @@ const IF_NONE_MATCH = {
 // ---------------------------------------------------------------------------------------------
 // Operations
 
-type Tag = 'Auth' | 'Password reset' | 'Email verification' | 'Two-factor authentication' | 'Admin' | 'Health' | 'Documentation';
+type Tag = 'Auth' | 'Password reset' | 'Email verification' | 'Two-factor authentication' | 'Social sign-in' | 'Admin' | 'Health' | 'Documentation';
 
 interface RateLimitDoc {
   variable: string;
@@ -481,6 +484,8 @@ interface OperationDoc {
   problemExamples?: Partial<Record<ProblemCode, Record<string, unknown>>>;
   /** Other responses (already complete). */
   extra?: Responses;
+  /** A request body that is not JSON (the OIDC callback's form post). */
+  requestBody?: ZodOpenApiOperationObject['requestBody'];
 }
 
 /** Documents one route: the problems its guards can raise are added here, once for all routes. */
@@ -540,6 +545,7 @@ function operation(path: string, doc: OperationDoc): ZodOpenApiOperationObject {
     ...(doc.query || doc.path ? { requestParams: { ...(doc.query ? { query: doc.query } : {}), ...(doc.path ? { path: doc.path } : {}) } } : {}),
     ...(doc.conditional ? { parameters: [{ $ref: '#/components/parameters/IfNoneMatch' }] } : {}),
     ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: doc.body } } } } : {}),
+    ...(doc.requestBody ? { requestBody: doc.requestBody } : {}),
     responses: sorted as Responses,
   };
 }
@@ -564,6 +570,7 @@ const AdminUserId = z.object({ id: z.string() });
 function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
   const signedIn = (description: string) => json(AuthResponse, description);
   return {
+    ...socialSignInPaths(),
     '/api/auth/register': {
       post: {
         operationId: 'register',
@@ -1225,6 +1232,154 @@ function mfaPaths(signedIn: (description: string) => ZodOpenApiResponseObject): 
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Social sign-in (OpenID Connect)
+
+const OIDC_RATE_LIMIT: RateLimitDoc = { variable: 'RATE_LIMIT_OIDC', key: 'client IP', defaultValue: '60/1m' };
+const ProviderPath = z.object({ provider: z.string() });
+const IdentityPath = z.object({ id: z.string() });
+
+const redirectTo = (description: string): ZodOpenApiResponseObject => ({
+  description,
+  headers: {
+    Location: { description: 'Where the browser goes next.', required: true, schema: { type: 'string', format: 'uri' } },
+  } as ZodOpenApiResponseObject['headers'],
+});
+
+function describeSocialSignInSchemas() {
+  describe(IdTokenBody.shape.id_token, { description: 'The ID token the provider\'s SDK gave the app (a JWT).' });
+  describe(IdTokenBody.shape.nonce, { description: 'The nonce the app asked the provider to put in the token: the token\'s `nonce` must equal it or its SHA-256 (hex, as Apple\'s and Firebase\'s SDKs do).' });
+  describe(IdTokenBody.shape.full_name, { description: 'The user\'s name, when the app has it (Apple gives it to the app on the first sign-in only). Used only for a new account.' });
+  describe(IdTokenBody, { id: 'IdTokenSignInRequest', examples: [{ id_token: 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJpc3MiOiJodHRwczovL2FjY291bnRzLmdvb2dsZS5jb20ifQ.c2ln', nonce: 'n-0S6_WzA2Mj' }] });
+  describe(AuthorizeQuery.shape.redirect_uri, { description: 'The app page to come back to: exactly one of `OIDC_REDIRECT_URIS`.' });
+  describe(AuthorizeQuery.shape.state, { description: 'Optional, opaque to the service: returned unchanged on the final redirect so the app can check the sign-in it receives is the one it started.' });
+  describe(ExchangeBody, { id: 'OidcExchangeRequest', examples: [{ code: 'Yq3vB0w8m1eP6cXr2TnL9aKd4sFh7uJz0oG5iQyVbNc' }] });
+  describe(Identity, { id: 'Identity', description: 'A sign-in provider linked to the account.', examples: [{ id: '0b6f1a52-5a1c-4f0e-9d3e-6f1c2b7a8e90', provider: 'google', email: 'ann@example.com', created_at: '2026-11-24T10:00:00.000Z', last_used_at: '2026-11-25T08:30:00.000Z' }] });
+  describe(IdentityList, { id: 'IdentityList' });
+}
+
+const LINKING_RULES =
+  'Linking: an identity (provider, `sub`) already linked signs its user in. Otherwise an account with the token\'s email is linked only when the provider says `email_verified` **and** the account\'s email is verified; otherwise 409 `account_exists` (sign in with the password, then link). A new account takes `email_verified` from the provider and has no password until `forgot-password` sets one. An inactive account gets 401 `invalid_credentials`. An account with two-factor authentication on is never linked by email (409 `account_exists`), and its linked identity answers the same challenge as a password login (`{ "mfa_required": true, "mfa_token", "methods" }`), finished with `POST /api/auth/login/mfa`: the provider stands in for the password, not for the second factor.';
+
+function socialSignInPaths(): Record<string, Partial<Record<Method, OperationDoc>>> {
+  describeSocialSignInSchemas();
+  const signedIn = (description: string) => json(AuthResponse, description);
+  const signedInOrChallenge = (description: string) => json(z.union([AuthResponse, MfaChallenge]), `${description} With two-factor authentication on: the challenge (\`mfa_required\`) instead.`);
+  const unknownProvider = { '404': problemResponse(404, ['not_found'], { description: '`not_found`: no provider of this name is configured (`OIDC_PROVIDERS`).' }) };
+  return {
+    '/api/auth/oidc/{provider}/id-token': {
+      post: {
+        operationId: 'oidcSignInWithIdToken',
+        summary: 'Sign in with a provider\'s ID token (native apps)',
+        tag: 'Social sign-in',
+        description: `For mobile apps whose provider SDK (Google Sign-In, Sign in with Apple) hands them an ID token. The token\'s signature (the issuer\'s JWKS), \`iss\`, \`aud\` (one of \`OIDC_<NAME>_CLIENT_IDS\`), \`exp\` and, when \`nonce\` is sent, its nonce are checked; any failure is 401 \`invalid_credentials\`.\n\n${LINKING_RULES}`,
+        path: ProviderPath,
+        body: IdTokenBody,
+        rateLimits: [OIDC_RATE_LIMIT],
+        dependencies: true,
+        responses: { '200': signedInOrChallenge('An existing or newly linked account: the user and a token pair.'), '201': signedIn('A new account: the user and a token pair.') },
+        problems: { 401: ['invalid_credentials'], 409: ['account_exists'] },
+        validationExample: [{ field: 'id_token', message: 'This field is required.' }],
+        extra: unknownProvider,
+      },
+    },
+    '/api/auth/oidc/{provider}/authorize': {
+      get: {
+        operationId: 'oidcAuthorize',
+        summary: 'Start a web sign-in (redirect to the provider)',
+        tag: 'Social sign-in',
+        description: 'Redirects the browser to the provider: authorization code flow with PKCE (S256), a fresh `state` and `nonce` kept in Redis for 10 minutes. The provider sends the browser back to `/api/auth/oidc/{provider}/callback`.',
+        path: ProviderPath,
+        query: AuthorizeQuery,
+        rateLimits: [OIDC_RATE_LIMIT],
+        dependencies: true,
+        responses: { '302': redirectTo('To the provider\'s authorization endpoint.') },
+        validationExample: [{ field: 'redirect_uri', message: 'This redirect URI is not allowed (OIDC_REDIRECT_URIS).' }],
+        extra: unknownProvider,
+      },
+    },
+    '/api/auth/oidc/{provider}/callback': Object.fromEntries((['get', 'post'] as const).map((method) => [method, {
+      operationId: method === 'get' ? 'oidcCallback' : 'oidcCallbackFormPost',
+      summary: method === 'get' ? 'The provider\'s redirect back (web sign-in)' : 'The provider\'s form post back (web sign-in, `response_mode=form_post`)',
+      tag: 'Social sign-in' as const,
+      description: `${method === 'get' ? 'Called by the browser on the provider\'s redirect, with `code` and `state` (or `error`) in the query string.' : 'The same as the GET, for providers answering with `response_mode=form_post` (Apple, which then also posts the user\'s name in `user` on the first sign-in only).'} The \`state\` is used once. The code is redeemed at the provider\'s token endpoint with the PKCE verifier and the ID token verified (with the nonce). The browser is then redirected to the app\'s \`redirect_uri\` with a one-time \`code\` (valid 2 minutes, for \`POST /api/auth/oidc/exchange\`) and the app\'s \`state\`, or with \`error=access_denied\` (the user cancelled) or \`error=provider_error\` (anything else failed at the provider). An unknown, expired or used \`state\` has nowhere safe to redirect to: 400 \`invalid_token\`.`,
+      path: ProviderPath,
+      ...(method === 'get'
+        ? {}
+        : {
+            requestBody: {
+              required: true,
+              content: {
+                'application/x-www-form-urlencoded': {
+                  schema: { type: 'object', properties: { state: { type: 'string' }, code: { type: 'string' }, error: { type: 'string' }, user: { type: 'string', description: 'Apple: JSON with the user\'s name, first sign-in only.' } } },
+                },
+              },
+            },
+          }),
+      rateLimits: [OIDC_RATE_LIMIT],
+      dependencies: true,
+      responses: { '302': redirectTo('To the app\'s `redirect_uri` with `code` and `state`, or with `error` and `state`.') },
+      problems: { 400: ['invalid_token'] },
+      extra: {
+        ...unknownProvider,
+        ...(method === 'post' ? { '413': response('PayloadTooLarge'), '415': response('UnsupportedMediaType') } : {}),
+      },
+    } satisfies OperationDoc])),
+    '/api/auth/oidc/exchange': {
+      post: {
+        operationId: 'oidcExchange',
+        summary: 'Exchange the web sign-in\'s one-time code for tokens',
+        tag: 'Social sign-in',
+        description: `The app posts the \`code\` the callback redirected it with. It works once, within 2 minutes; otherwise 400 \`invalid_token\`.\n\n${LINKING_RULES}`,
+        body: ExchangeBody,
+        rateLimits: [OIDC_RATE_LIMIT],
+        dependencies: true,
+        responses: { '200': signedInOrChallenge('The user and a token pair.') },
+        problems: { 400: ['invalid_token'], 401: ['invalid_credentials'], 409: ['account_exists'] },
+        validationExample: [{ field: 'code', message: 'This field is required.' }],
+      },
+    },
+    '/api/auth/identities': {
+      get: {
+        operationId: 'listIdentities',
+        summary: 'The signed-in user\'s linked sign-in providers',
+        tag: 'Social sign-in',
+        description: 'Oldest first.',
+        auth: 'user',
+        dependencies: true,
+        responses: { '200': json(IdentityList, 'The linked identities.') },
+      },
+    },
+    '/api/auth/identities/{id}': {
+      delete: {
+        operationId: 'unlinkIdentity',
+        summary: 'Unlink a sign-in provider',
+        tag: 'Social sign-in',
+        description: 'Refused with 409 `last_sign_in_method` when the account has no password and no other identity (set a password with `forgot-password` first). Another user\'s or an unknown id is 404.',
+        auth: 'user',
+        path: IdentityPath,
+        dependencies: true,
+        responses: { '204': empty('Unlinked.') },
+        problems: { 409: ['last_sign_in_method'] },
+        extra: { '404': response('NotFound') },
+      },
+    },
+    '/api/admin/users/{id}/identities': {
+      get: {
+        operationId: 'listUserIdentities',
+        summary: 'A user\'s linked sign-in providers',
+        tag: 'Admin',
+        description: 'Staff: the identities linked to the account, oldest first.',
+        auth: 'staff',
+        path: AdminUserId,
+        dependencies: true,
+        responses: { '200': json(IdentityList, 'The linked identities.') },
+        extra: { '404': response('NotFound') },
+      },
+    },
+  };
+}
+
 const INFO_DESCRIPTION = `JWT authentication service: accounts, sign-in with access and refresh tokens, password reset, and staff administration.
 
 ## Conventions
@@ -1250,6 +1405,7 @@ const TAGS: { name: Tag; description: string }[] = [
   { name: 'Password reset', description: 'Forgotten passwords: a reset link by email, then a new password.' },
   { name: 'Email verification', description: 'Proving an account owns its email: a link by email at registration (or on request), then its token.' },
   { name: 'Two-factor authentication', description: 'TOTP (authenticator apps) with single-use recovery codes, and the second step of signing in.' },
+  { name: 'Social sign-in', description: 'Sign in with Google, Apple or any OpenID Connect provider: ID tokens from native apps, the web code flow, linked identities.' },
   { name: 'Admin', description: 'Staff only: the admin page and user management.' },
   { name: 'Health', description: 'Liveness and readiness probes.' },
   { name: 'Documentation', description: 'This document and its Swagger UI and ReDoc pages.' },

@@ -167,3 +167,14 @@ export const TotpSetupResponse = z.object({ secret: z.string(), otpauth_url: z.s
 
 /** Confirmation and regeneration: a set of single-use recovery codes, shown once. */
 export const RecoveryCodesResponse = z.object({ recovery_codes: z.array(z.string()).check(z.length(10)) });
+/** A linked social sign-in identity. */
+export const Identity = z.object({
+  id: z.uuid(),
+  provider: z.string(),
+  email: z.nullable(z.string()),
+  created_at: z.iso.datetime(),
+  last_used_at: z.iso.datetime(),
+});
+
+/** `GET /api/auth/identities` and the admin's view of a user's identities. */
+export const IdentityList = z.object({ results: z.array(Identity) });
