@@ -1,13 +1,15 @@
 /**
  * The fuzz of tests/fuzz.test.ts, smaller (≥ 500 requests), over real HTTP through `serverless
  * offline`: the gateway emulation, the built bundles and hapi's HTTP parsing are in the path.
- * Same generator and invariants (tests/helpers/fuzz.ts), same `FUZZ_SEED` replay. What HTTP itself
- * cannot carry is adapted, not dropped: header values go out as their UTF-8 bytes minus the
- * control characters HTTP forbids; GET bodies are left out; HEAD and TRACE (which fetch will not
- * send) and OPTIONS (answered by offline's own CORS layer, not the function) become GET; lone surrogates in a path become U+FFFD (its percent-encoding must be UTF-8).
- * One local-only quirk is avoided rather than tested: hapi, under serverless
- * offline, answers a `Content-Type` it cannot parse with its own plain 400 before any function
- * runs (API Gateway passes it through), so such a header is sent as `application/x-unparsed`.
+ * Same generator and invariants (tests/helpers/fuzz.ts), same `FUZZ_SEED` replay.
+ *
+ * What HTTP cannot carry is adapted, not dropped: header values go out as their UTF-8 bytes minus
+ * the control characters HTTP forbids; GET bodies are left out; HEAD and TRACE (which fetch will
+ * not send) and OPTIONS (answered by offline's own CORS layer, not the function) become GET; lone
+ * surrogates in a path become U+FFFD (a path's percent-encoding must be UTF-8, or hapi answers its
+ * own 400). One local-only quirk is avoided rather than tested: hapi answers a `Content-Type` it
+ * cannot parse with its own plain 400 before any function runs (API Gateway passes it through),
+ * so such a header is sent as `application/x-unparsed`.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +29,7 @@ const RATE_LIMITS_OFF = Object.fromEntries(
 /** A header value as a raw HTTP client can put it on the wire: its UTF-8 bytes, minus control characters HTTP forbids. */
 const wireHeader = (value: string) => Buffer.from(value, 'utf8').toString('latin1').replace(/[\0-\x08\x0a-\x1f\x7f]/g, '').trim();
 
-/** Lone surrogates as U+FFFD: a path's percent-encoding must be UTF-8, or hapi answers its own 400. */
+/** Lone surrogates as U+FFFD. */
 const wellFormed = (value: string) => value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 
 /** The generated request as it can travel over HTTP (what the gateway will see). */
