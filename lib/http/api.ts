@@ -23,7 +23,7 @@ import { startRequestClock } from '../deadline.js';
 import { log, setLogContext } from '../log.js';
 import { corsHeaders } from './cors.js';
 import { DependencyError, Problem, problems } from './problem.js';
-import { validate } from './validation.js';
+import { isUnstorableText, toStorableText, validate } from './validation.js';
 
 /** The contract's request body limit. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -65,9 +65,16 @@ export function currentSessionId(context: ApiContext): string | undefined {
   return context.auth?.sessionId;
 }
 
-/** The caller's address and agent: API Gateway's `sourceIp`, never a client-supplied header. */
+/** The longest `User-Agent` kept (the `user_agent` columns are varchar(512)). */
+const MAX_USER_AGENT = 512;
+
+/**
+ * The caller's address and agent: API Gateway's `sourceIp`, never a client-supplied header. The
+ * agent is stored as sent, minus what Postgres cannot store: a header is not worth a 400.
+ */
 export function clientOf(event: ApiEvent<unknown, unknown>): { ip: string; userAgent?: string } {
-  return { ip: event.requestContext.http.sourceIp, userAgent: event.headers?.['user-agent'] };
+  const userAgent = event.headers?.['user-agent'];
+  return { ip: event.requestContext.http.sourceIp, userAgent: userAgent === undefined ? undefined : toStorableText(userAgent, MAX_USER_AGENT) };
 }
 
 /** A 302 to `location` (the social sign-in redirects). */
@@ -206,6 +213,10 @@ const validation = <B, Q>(body?: z.ZodMiniType, query?: z.ZodMiniType): ApiMiddl
     if (query) {
       (request.event as { query: unknown }).query = validate(query, request.event.queryStringParameters ?? {}, 'Query string is invalid.');
     }
+    // A `{id}` with text no stored row can have names nothing, as any unknown id: 404, before a lookup.
+    if (Object.values(request.event.pathParameters ?? {}).some((value) => value !== undefined && isUnstorableText(value))) {
+      throw problems.notFound();
+    }
   },
 });
 
@@ -232,6 +243,6 @@ export function api<TBody extends z.ZodMiniType | undefined = undefined, TQuery 
     .use(requestScope<B, Q>())
     .use(problemJson<B, Q>());
   if (options.body) chain.use(bodyGuard<B, Q>()).use(jsonBody<B, Q>());
-  if (options.body || options.query) chain.use(validation<B, Q>(options.body, options.query));
+  chain.use(validation<B, Q>(options.body, options.query));
   return chain;
 }
