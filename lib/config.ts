@@ -75,6 +75,7 @@ const schema = z.object({
   DATABASE_URL: z.string().check(z.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')),
   DB_POOL_MAX: int(1, 100),
   DB_CONNECT_TIMEOUT_S: int(1, 30),
+  DB_PREPARE: bool,
   REDIS_URL: z.optional(z.string().check(z.regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'))),
   UPSTASH_REDIS_REST_URL: z.optional(url),
   UPSTASH_REDIS_REST_TOKEN: z.optional(z.string().check(z.minLength(1))),
@@ -113,6 +114,7 @@ const DEFAULTS: Record<string, string> = {
   PASSWORD_HASHER: 'bcrypt',
   DB_POOL_MAX: '1',
   DB_CONNECT_TIMEOUT_S: '2',
+  DB_PREPARE: 'true',
   REDIS_KEY_PREFIX: 'auth:',
   REDIS_TIMEOUT_MS: '1000',
   RATE_LIMIT_TIMEOUT_MS: '200',
@@ -222,7 +224,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     bcryptRounds: v.BCRYPT_ROUNDS,
     /** `insecure-fast` swaps bcrypt for one SHA-256, so `npm run bench` can measure what our own code costs. */
     passwordHasher: v.PASSWORD_HASHER,
-    database: Object.freeze({ url: v.DATABASE_URL, poolMax: v.DB_POOL_MAX, connectTimeoutS: v.DB_CONNECT_TIMEOUT_S }),
+    database: Object.freeze({
+      url: v.DATABASE_URL,
+      poolMax: v.DB_POOL_MAX,
+      connectTimeoutS: v.DB_CONNECT_TIMEOUT_S,
+      /** Named prepared statements; `false` behind a transaction-mode pooler (PgBouncer, RDS Proxy…). */
+      prepare: v.DB_PREPARE,
+    }),
     redis: Object.freeze({
       rest: v.UPSTASH_REDIS_REST_URL ? { url: v.UPSTASH_REDIS_REST_URL, token: v.UPSTASH_REDIS_REST_TOKEN! } : undefined,
       url: v.REDIS_URL,

@@ -15,6 +15,9 @@ export function sql(): postgres.Sql {
     // connections that count against max_connections across thousands of instances.
     max: config.database.poolMax,
     connect_timeout: config.database.connectTimeoutS,
+    // A transaction-mode pooler hands each transaction to any server connection: a statement
+    // prepared on one is unknown on the next ("prepared statement … does not exist").
+    prepare: config.database.prepare,
     // Close connections the instance no longer needs before a frozen Lambda leaves them dangling.
     idle_timeout: 60,
     max_lifetime: 30 * 60,
