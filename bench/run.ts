@@ -43,9 +43,13 @@ import { BUILD_DIR, type BuiltFunction, buildForProfile, coldImportMs, dependenc
 import { type CpuProfile, formatSummary, summarizeProfile } from './profile.js';
 import { ENUMERATION_GOAL_MS, RESEND_VERIFICATION_ROUTE } from './enumeration.js';
 import type { Comparison, EnumerationResult, LatencyResult } from './routes.js';
+import { type FixtureReport, loadScaleFixture, parseScale } from './scale-fixture.js';
 import { mark, markdownTable, median, ms, ops, table } from './stats.js';
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+/** `--scale 1m`: the latency table again on a database with that many users (and 10× refresh tokens). */
+const scaleUsers = args.has('--scale') ? parseScale(argv[argv.indexOf('--scale') + 1] ?? '') : 0;
 const quick = args.has('--quick');
 const durable = args.has('--durable');
 const profileMode = args.has('--profile');
@@ -278,6 +282,17 @@ async function benchmark(): Promise<void> {
   const fast = await runChild<LatencyResult>('latency', benchEnv({ ...common, PASSWORD_HASHER: 'insecure-fast', FORGOT_PASSWORD_MIN_RESPONSE_MS: '0' }), builtBundles);
   await clearMail();
 
+  let scaled: { fixture: FixtureReport; fast: LatencyResult; plans: string[] } | undefined;
+  if (scaleUsers) {
+    step(`Scale fixture: ${scaleUsers.toLocaleString('en')} users, ${(scaleUsers * 10).toLocaleString('en')} refresh tokens`);
+    const fixture = await loadScaleFixture(benchDatabaseUrl, scaleUsers, (line) => process.stderr.write(`${line}\n`));
+    process.stderr.write(`  loaded in ${fixture.seconds.total} s (${JSON.stringify(fixture.seconds)}), sizes ${JSON.stringify(fixture.sizes)}\n`);
+    step('Latency at scale, PASSWORD_HASHER=insecure-fast');
+    const fastAtScale = await runChild<LatencyResult>('latency', benchEnv({ ...common, PASSWORD_HASHER: 'insecure-fast', FORGOT_PASSWORD_MIN_RESPONSE_MS: '0' }), builtBundles);
+    await clearMail();
+    scaled = { fixture, fast: fastAtScale, plans: await hotQueryPlans() };
+  }
+
   step('Enumeration timing (bcrypt, default forgot-password floor)');
   const enumeration = await runChild<EnumerationResult>('enumeration', benchEnv({ ...common, PASSWORD_HASHER: 'bcrypt' }), builtBundles);
 
@@ -303,7 +318,7 @@ async function benchmark(): Promise<void> {
     return { function: fn.name, zipKB: fn.zipBytes / 1024, bundleKB: fn.bundleBytes / 1024, coldImportMs: cold[i]!.median, coldImportRunsMs: cold[i]!.runs };
   });
 
-  report({ bcrypt, fast, enumeration, enumerationSesSlow, bundles, sdkImportMs: sdk!.median, rateLimiter });
+  report({ bcrypt, fast, enumeration, enumerationSesSlow, bundles, sdkImportMs: sdk!.median, rateLimiter, scaled });
   reportJwtCost();
 }
 
@@ -319,6 +334,34 @@ function reportJwtCost(): void {
   process.stdout.write(`\n${text}`);
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench', 'results', `${stamp}-jwt.txt`), text);
+}
+
+/** EXPLAIN (ANALYZE) of the hot queries on the scaled database: each must use an index. */
+async function hotQueryPlans(): Promise<string[]> {
+  const client = postgres(benchDatabaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [user] = await client`select id, email from users where email like 'scale-%' order by email desc limit 1`;
+    const [token] = await client`select token_hash, family_id from refresh_tokens where rotated_at is null order by issued_at desc limit 1`;
+    const queries: [string, string][] = [
+      ['user by email (login, register, forgot-password)', `select * from users where lower(email) = '${user!.email}' limit 1`],
+      ['user by id (tokens without a session)', `select * from users where id = '${user!.id}' limit 1`],
+      [
+        'user and live session (every authenticated request)',
+        `select u.*, s.id is not null from users u left join sessions s on s.id = '${token!.family_id}' and s.user_id = u.id and s.revoked_at is null and s.expires_at > now() where u.id = '${user!.id}' limit 1`,
+      ],
+      ['refresh token by hash (refresh, logout)', `select * from refresh_tokens where token_hash = '${token!.token_hash}'`],
+      ['a family (reuse detection revokes it)', `select id from refresh_tokens where family_id = '${token!.family_id}' and revoked_at is null`],
+      ["a user's tokens (password change revokes them)", `select id from refresh_tokens where user_id = '${user!.id}' and revoked_at is null`],
+    ];
+    const plans: string[] = [];
+    for (const [label, query] of queries) {
+      const rows = await client.unsafe(`explain (analyze, costs off, timing off, summary on) ${query}`);
+      plans.push(`-- ${label}\n${rows.map((r) => r['QUERY PLAN']).join('\n')}`);
+    }
+    return plans;
+  } finally {
+    await client.end({ timeout: 1 });
+  }
 }
 
 /** bench/rate-limit.bench.ts (another engineer's), when present: the limiter's own cost, as its own text. */
@@ -343,9 +386,10 @@ interface Figures {
   /** Cold import of @aws-sdk/client-ses alone (external to the bundles). */
   sdkImportMs: number;
   rateLimiter: { ran: boolean; output: string };
+  scaled?: { fixture: FixtureReport; fast: LatencyResult; plans: string[] };
 }
 
-function report({ bcrypt, fast, enumeration, enumerationSesSlow, bundles, sdkImportMs, rateLimiter }: Figures): void {
+function report({ bcrypt, fast, enumeration, enumerationSesSlow, bundles, sdkImportMs, rateLimiter, scaled }: Figures): void {
   const hashing = bcrypt.hashing!;
   const rounds = bcrypt.bcryptRounds;
   const out: string[] = [];
@@ -369,6 +413,23 @@ function report({ bcrypt, fast, enumeration, enumerationSesSlow, bundles, sdkImp
     ['dependency', 'n', 'p50 ms', 'p95 ms', 'p99 ms'],
     ...Object.entries(bcrypt.roundTrips ?? {}).map(([label, s]) => [label, String(s.n), ms(s.p50), ms(s.p95), ms(s.p99)]),
   ]);
+
+  if (scaled) {
+    const { fixture } = scaled;
+    const hot = ['POST /api/auth/login', 'POST /api/auth/register', 'GET /api/auth/me', 'POST /api/auth/refresh'];
+    section(`Empty database vs ${fixture.users.toLocaleString('en')} users and ${fixture.refreshTokens.toLocaleString('en')} refresh tokens (PASSWORD_HASHER=insecure-fast, p50 / p99 ms)`, [
+      ['route', 'empty p50', 'scale p50', 'ratio', 'goal ≤ 1.25×', 'empty p99', 'scale p99'],
+      ...Object.keys(fast.routes).map((route) => {
+        const empty = fast.routes[route]!;
+        const full = scaled.fast.routes[route];
+        const ratio = full ? full.p50 / empty.p50 : Number.NaN;
+        return [route, ms(empty.p50), ms(full?.p50), `${ratio.toFixed(2)}×`, hot.includes(route) ? mark(ratio <= 1.25) : '–', ms(empty.p99), ms(full?.p99)];
+      }),
+    ], [
+      `Fixture loaded in ${fixture.seconds.total} s (users ${fixture.seconds.users} s, refresh tokens ${fixture.seconds.refreshTokens} s, indexes ${fixture.seconds.indexes} s, analyze ${fixture.seconds.analyze} s); sizes ${Object.entries(fixture.sizes).map(([t, size]) => `${t} ${size}`).join(', ')}.`,
+      `Hot query plans on the scaled database:\n${scaled.plans.join('\n')}`,
+    ]);
+  }
 
   // 2. Hashing and overhead
   section(`bcryptjs on its own, cost ${rounds} (timed between the iterations of login: compare, and register: hash)`, [
@@ -458,6 +519,7 @@ Postgres ${describeDatabase(baseUrl.toString()).replace(/\/[^/]*$/, '')}, synchr
     enumerationSesSlow,
     roundTrips: bcrypt.roundTrips,
     rateLimiter: rateLimiter.ran ? { command: 'bench/rate-limit.bench.ts', output: rateLimiter.output } : 'not run',
+    scale: scaled ? { fixture: scaled.fixture, latencyInsecureFast: scaled.fast.routes, plans: scaled.plans } : 'not run (npm run bench -- --scale 1m)',
   }, null, 2)}\n`);
   writeFileSync(`${base}.md`, `${header.replace(/\n/g, '  \n')}\n\n${md.join('\n')}`);
   console.log(`\nFigures: ${relative(ROOT, base)}.json (tables as Markdown: ${relative(ROOT, base)}.md)`);

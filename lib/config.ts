@@ -93,6 +93,7 @@ const schema = z.object({
   DATABASE_URL: z.string().check(z.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')),
   DB_POOL_MAX: int(1, 100),
   DB_CONNECT_TIMEOUT_S: int(1, 30),
+  DB_PREPARE: bool,
   REDIS_URL: z.optional(z.string().check(z.regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'))),
   UPSTASH_REDIS_REST_URL: z.optional(url),
   UPSTASH_REDIS_REST_TOKEN: z.optional(z.string().check(z.minLength(1))),
@@ -153,6 +154,7 @@ const DEFAULTS: Record<string, string> = {
   PASSWORD_HASHER: 'bcrypt',
   DB_POOL_MAX: '1',
   DB_CONNECT_TIMEOUT_S: '2',
+  DB_PREPARE: 'true',
   REDIS_KEY_PREFIX: 'auth:',
   REDIS_TIMEOUT_MS: '1000',
   RATE_LIMIT_TIMEOUT_MS: '200',
@@ -291,6 +293,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       connectTimeoutS: v.DB_CONNECT_TIMEOUT_S,
       statementTimeoutMs: v.DB_STATEMENT_TIMEOUT_MS,
       idleTimeoutS: v.DB_IDLE_TIMEOUT_S,
+      /** Named prepared statements; `false` behind a transaction-mode pooler (PgBouncer, RDS Proxy…). */
+      prepare: v.DB_PREPARE,
     }),
     /** A request still waiting on a dependency after this answers 503 (lib/deadline.ts). */
     requestDeadlineMs: v.REQUEST_DEADLINE_MS,

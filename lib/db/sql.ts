@@ -22,6 +22,9 @@ export function sql(): postgres.Sql {
     // connections that count against max_connections across thousands of instances.
     max: config.database.poolMax,
     connect_timeout: config.database.connectTimeoutS,
+    // A transaction-mode pooler hands each transaction to any server connection: a statement
+    // prepared on one is unknown on the next ("prepared statement … does not exist").
+    prepare: config.database.prepare,
     // Close connections the instance no longer needs before a frozen Lambda leaves them dangling.
     idle_timeout: config.database.idleTimeoutS,
     max_lifetime: 30 * 60,
@@ -32,11 +35,19 @@ export function sql(): postgres.Sql {
     fetch_types: false,
     connection: {
       application_name: APPLICATION_NAME,
-      // The server cancels a statement (a lock wait included) that runs past this: 503, not a hang.
-      statement_timeout: config.database.statementTimeoutMs,
-      // A transaction whose client vanished mid-way (a cut connection, a killed Lambda) releases
-      // its row locks after this instead of blocking that user until the server notices.
-      idle_in_transaction_session_timeout: config.database.statementTimeoutMs * 2,
+      // Behind a transaction-mode pooler (DB_PREPARE=false) these are not sent: PgBouncer refuses
+      // unknown startup parameters, and a pooled server connection would not keep them anyway. Set
+      // them on the database role there (docs/connection-poolers.md); the request deadline
+      // (lib/deadline.ts) bounds every route either way.
+      ...(config.database.prepare
+        ? {
+            // The server cancels a statement (a lock wait included) that runs past this: 503, not a hang.
+            statement_timeout: config.database.statementTimeoutMs,
+            // A transaction whose client vanished mid-way (a cut connection, a killed Lambda) releases
+            // its row locks after this instead of blocking that user until the server notices.
+            idle_in_transaction_session_timeout: config.database.statementTimeoutMs * 2,
+          }
+        : {}),
     },
   });
   return client;
