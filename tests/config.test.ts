@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { generatePrivateJwk } from '../lib/auth/keys/generate.js';
 import { ConfigError, loadConfig, parseRateLimit } from '../lib/config.js';
+import { productionConfig } from './helpers/production-config.js';
 
 const SIGNING_KEYS = JSON.stringify([generatePrivateJwk('EdDSA', 'k1')]);
 
-const production = (env: Record<string, string>) =>
-  loadConfig({
-    APP_ENV: 'production',
-    SECRET_KEY: 'p'.repeat(40),
-    DATABASE_URL: 'postgres://app@db.internal:5432/auth',
-    REDIS_URL: 'redis://cache.internal:6379',
-    FRONTEND_URL: 'https://app.example.com',
-    DEFAULT_FROM_EMAIL: 'no-reply@example.com',
-    JWT_PRIVATE_KEYS: SIGNING_KEYS,
-    ...env,
-  });
+const production = (env: Record<string, string>) => productionConfig({ JWT_PRIVATE_KEYS: SIGNING_KEYS, ...env });
 
 describe('configuration', () => {
   it('runs a fresh clone with no environment at all, pointing at the local services', () => {

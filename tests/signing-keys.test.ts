@@ -9,6 +9,7 @@ import { signToken, verifyToken } from '../lib/auth/jwt.js';
 import { generatePrivateJwk } from '../lib/auth/keys/generate.js';
 import { buildKeyring } from '../lib/auth/keys/keyring.js';
 import { config, ConfigError, loadConfig } from '../lib/config.js';
+import { productionConfig } from './helpers/production-config.js';
 import { call, httpEvent, invoke } from './helpers/http.js';
 import { importFresh } from './helpers/fresh.js';
 import { registerAccount } from './helpers/users.js';
@@ -17,16 +18,7 @@ const k1 = generatePrivateJwk('EdDSA', 'k1');
 const k2 = generatePrivateJwk('EdDSA', 'k2');
 const keysEnv = (...keys: object[]) => JSON.stringify(keys);
 
-const production = (env: Record<string, string>) =>
-  loadConfig({
-    APP_ENV: 'production',
-    SECRET_KEY: 'p'.repeat(40),
-    DATABASE_URL: 'postgres://app@db.internal:5432/auth',
-    REDIS_URL: 'redis://cache.internal:6379',
-    FRONTEND_URL: 'https://app.example.com',
-    DEFAULT_FROM_EMAIL: 'no-reply@example.com',
-    ...env,
-  });
+const production = productionConfig;
 
 describe('signing key configuration', () => {
   it('stops cold start outside development without a key, naming the variable', () => {

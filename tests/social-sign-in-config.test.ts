@@ -3,19 +3,10 @@ import { exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../lib/config.js';
 import { importFresh } from './helpers/fresh.js';
+import { productionConfig } from './helpers/production-config.js';
 
-const production = (env: Record<string, string>) =>
-  loadConfig({
-    APP_ENV: 'production',
-    SECRET_KEY: 'p'.repeat(40),
-    DATABASE_URL: 'postgres://app@db.internal:5432/auth',
-    REDIS_URL: 'redis://cache.internal:6379',
-    FRONTEND_URL: 'https://app.example.com',
-    DEFAULT_FROM_EMAIL: 'no-reply@example.com',
-    // Production needs signing keys; the shared secret is the simplest valid choice here.
-    JWT_ALGORITHM: 'HS256',
-    ...env,
-  });
+// Production needs signing keys; the shared secret is the simplest valid choice here.
+const production = (env: Record<string, string>) => productionConfig({ JWT_ALGORITHM: 'HS256', ...env });
 
 describe('OIDC configuration', () => {
   it('has no providers unless OIDC_PROVIDERS names some', () => {

@@ -214,7 +214,10 @@ const validation = <B, Q>(body?: z.ZodMiniType, query?: z.ZodMiniType): ApiMiddl
       (request.event as { query: unknown }).query = validate(query, request.event.queryStringParameters ?? {}, 'Query string is invalid.');
     }
     // A `{id}` with text no stored row can have names nothing, as any unknown id: 404, before a lookup.
-    if (Object.values(request.event.pathParameters ?? {}).some((value) => value !== undefined && isUnstorableText(value))) {
+    // Not on the catch-all ($default): deployed it has no path parameters (serverless offline
+    // fills `proxy` for it), and it answers by the path's shape (404 or 405), not by a lookup.
+    const declared = request.event.routeKey === '$default' ? {} : (request.event.pathParameters ?? {});
+    if (Object.values(declared).some((value) => value !== undefined && isUnstorableText(value))) {
       throw problems.notFound();
     }
   },
