@@ -1,6 +1,6 @@
 /** POST /api/admin/users/{id}/resend-verification — staff: email the user a new verification link. Any body is ignored. */
 import { targetUserId } from '../lib/admin/schemas.js';
-import { resendUserVerification } from '../lib/admin/users.js';
+import { resendUserVerification } from '../lib/admin/verification.js';
 import { authenticate } from '../lib/auth/authenticate.js';
 import { VERIFICATION_SENT_DETAIL } from '../lib/auth/verification/messages.js';
 import { api, currentUser, json } from '../lib/http/api.js';

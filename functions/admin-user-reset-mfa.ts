@@ -1,6 +1,6 @@
 /** POST /api/admin/users/{id}/reset-mfa — staff: turn a user's two-factor authentication off (lost device). Any body is ignored. */
 import { targetUserId } from '../lib/admin/schemas.js';
-import { resetUserMfa } from '../lib/admin/users.js';
+import { resetUserMfa } from '../lib/admin/mfa.js';
 import { authenticate } from '../lib/auth/authenticate.js';
 import { api, clientOf, currentUser, noContent } from '../lib/http/api.js';
 

@@ -21,10 +21,8 @@
  */
 import { and, asc, count, eq, ilike, or, sql } from 'drizzle-orm';
 import { recordSecurityEvent, type SecurityEventDetails } from '../auth/events/record.js';
-import { removeFactor } from '../auth/mfa/factor.js';
 import { type ClientInfo, revokeAllSessions } from '../auth/sessions.js';
 import { findUserById, serializeUser, type UserResource } from '../auth/users.js';
-import { sendVerificationEmail } from '../auth/verification/send.js';
 import { db, type Transaction } from '../db/index.js';
 import { type UserRow, users } from '../db/schema.js';
 import { problems } from '../http/problem.js';
@@ -76,7 +74,8 @@ export async function listUsers(query: AdminUserListInput): Promise<UserPage> {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const notFound = () => problems.notFound('No user with this id.');
+/** The answer for an id that names no user. */
+export const notFound = () => problems.notFound('No user with this id.');
 
 /** One user by id; an unknown or malformed id is a 404. */
 export async function getUser(id: string): Promise<UserResource> {
@@ -86,7 +85,7 @@ export async function getUser(id: string): Promise<UserResource> {
 }
 
 /** Loads and row-locks the target, so that the rules are checked against what gets changed. */
-async function lockTarget(id: string, tx: Transaction): Promise<UserRow> {
+export async function lockTarget(id: string, tx: Transaction): Promise<UserRow> {
   // A malformed id would make Postgres raise an error; it simply names no user.
   if (!UUID.test(id)) throw notFound();
   const [user] = await tx.select().from(users).where(eq(users.id, id)).for('update');
@@ -100,7 +99,8 @@ export function assertMayTouch(actor: UserRow, target: UserRow): void {
 
 type Changes = SecurityEventDetails;
 
-function audit(action: string, actor: UserRow, targetId: string, changes: Changes): void {
+/** The operator's log line of a staff action (the security event is the user-facing record). */
+export function audit(action: string, actor: UserRow, targetId: string, changes: Changes): void {
   log.info('admin action', { action, actor_id: actor.id, target_id: targetId, changes });
 }
 
@@ -175,39 +175,4 @@ export async function revokeUserSessions(actor: UserRow, id: string, client: Cli
     return count;
   });
   audit('user.revoke_sessions', actor, id, { sessions_revoked: revoked });
-}
-
-/**
- * Emails the user a new verification link (their earlier link stops working). Only for an active
- * account whose address is not verified yet; a failing SES is a 503 here, for staff to see.
- */
-export async function resendUserVerification(actor: UserRow, id: string): Promise<void> {
-  const target = await findUserById(id);
-  if (!target) throw notFound();
-  assertMayTouch(actor, target);
-  if (target.emailVerified) {
-    throw problems.validation([{ field: 'email_verified', message: 'This email address is already verified.' }], 'This user needs no verification email.');
-  }
-  if (!target.isActive) {
-    throw problems.validation([{ field: 'is_active', message: 'The account is inactive: activate it first.' }], 'This user needs no verification email.');
-  }
-  await sendVerificationEmail(target);
-  audit('user.resend_verification', actor, target.id, {});
-}
-
-/**
- * Turns a user's two-factor authentication off, for someone who lost both their authenticator and
- * their recovery codes. Not on one's own account: that takes the password and a code
- * (`POST /api/auth/mfa/totp/disable`), which a stolen staff token alone must not bypass.
- */
-export async function resetUserMfa(actor: UserRow, id: string, client: ClientInfo): Promise<void> {
-  const wasEnabled = await db().transaction(async (tx) => {
-    const target = await lockTarget(id, tx);
-    if (target.id === actor.id) throw problems.permissionDenied('Turn off your own two-factor authentication from your account, with a code.');
-    assertMayTouch(actor, target);
-    const turnedOff = await removeFactor(target.id, tx);
-    await recordSecurityEvent({ type: 'admin_mfa_reset', userId: target.id, actorId: actor.id, client, details: { mfa_was_enabled: turnedOff } }, tx);
-    return turnedOff;
-  });
-  audit('user.reset_mfa', actor, id, { mfa_enabled: { from: wasEnabled, to: false } });
 }
