@@ -127,6 +127,27 @@ describe('refresh tokens', () => {
   });
 });
 
+describe('sessions', () => {
+  it('go one lifetime after they expired (every token of theirs has gone by then); live ones stay', async () => {
+    const { id: userId } = await createAccount('user');
+    const now = Date.now();
+    const lifetimeMs = config.jwt.refreshTtlS * 1000;
+    const session = (expiresAgoMs: number, revoked: boolean) => ({
+      id: randomUUID(),
+      user_id: userId,
+      created_at: new Date(now - expiresAgoMs - lifetimeMs).toISOString(),
+      last_used_at: new Date(now - expiresAgoMs - lifetimeMs).toISOString(),
+      expires_at: new Date(now - expiresAgoMs).toISOString(),
+      revoked_at: revoked ? new Date(now - expiresAgoMs - lifetimeMs).toISOString() : null,
+    });
+    const [live, expiredRecently, expiredLongAgo, endedLongAgo] = [session(-DAY_MS, false), session(DAY_MS, false), session(lifetimeMs + DAY_MS, false), session(lifetimeMs + DAY_MS, true)];
+    await sql()`insert into sessions ${sql()([live, expiredRecently, expiredLongAgo, endedLongAgo])}`;
+    await pruneExpiredRows();
+    const left = await sql()`select id from sessions where id in ${sql()([live.id, expiredRecently.id, expiredLongAgo.id, endedLongAgo.id])}`;
+    expect(left.map((r) => r.id).sort()).toEqual([live.id, expiredRecently.id].sort());
+  });
+});
+
 describe('how the job runs', () => {
   it('the scheduled Lambda prunes and returns its summary', async () => {
     const userId = randomUUID();

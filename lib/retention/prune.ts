@@ -15,7 +15,7 @@ import { sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { config } from '../config.js';
 import { db } from '../db/index.js';
-import { refreshTokens, securityEvents } from '../db/schema.js';
+import { refreshTokens, securityEvents, sessions } from '../db/schema.js';
 
 export interface PruneStep {
   /** What the step deletes, as the run's summary names it. */
@@ -47,6 +47,14 @@ export const PRUNE_STEPS: PruneStep[] = [
     name: 'refresh_tokens (revoked)',
     table: refreshTokens,
     column: refreshTokens.revokedAt,
+    keepS: () => config.jwt.refreshTtlS,
+  },
+  // A session's `expires_at` follows its newest refresh token, and an ended session's tokens stop
+  // being refreshed: once it is a lifetime in the past, every token of the session has gone too.
+  {
+    name: 'sessions (expired)',
+    table: sessions,
+    column: sessions.expiresAt,
     keepS: () => config.jwt.refreshTtlS,
   },
 ];
