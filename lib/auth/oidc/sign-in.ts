@@ -17,7 +17,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { db } from '../../db/index.js';
 import { userIdentities, type UserRow, users } from '../../db/schema.js';
 import { problems } from '../../http/problem.js';
-import { type SecurityEvent, securityEventInsert } from '../events/record.js';
+import { type SecurityEvent, securityEventCte, securityEventInsert } from '../events/record.js';
 import type { SignedIn } from '../login.js';
 import { type MfaChallenge, startMfaChallenge } from '../mfa/challenge.js';
 import { type ClientInfo, issueTokenPair, newSession, sessionInsert } from '../sessions.js';
@@ -90,7 +90,7 @@ async function signInLinked(user: UserRow, identityId: string, identity: Verifie
         .where(eq(userIdentities.id, identityId))
         .returning({ id: userIdentities.id }),
     );
-  const recorded = db().$with('recorded').as(securityEventInsert(event('login', user.id, client, { method: identity.provider })).returning({ id: sql`id` }));
+  const recorded = securityEventCte(event('login', user.id, client, { method: identity.provider }));
   const [[signedIn], pair] = await Promise.all([
     db().with(...started, touched, recorded).update(users).set({ lastLogin: new Date() }).where(eq(users.id, user.id)).returning(),
     session.pair,
@@ -141,14 +141,10 @@ async function createAccount(identity: VerifiedIdentity, client: ClientInfo, pro
         .values({ id: identityId, userId, provider: identity.provider, subject: identity.subject, email: identity.email ?? null })
         .returning({ id: userIdentities.id }),
     );
-  const recorded = db()
-    .$with('recorded')
-    .as(
-      securityEventInsert([
-        event('register', userId, client, { method: identity.provider }),
-        event('identity_linked', userId, client, { provider: identity.provider, identity_id: identityId }),
-      ]).returning({ id: sql`id` }),
-    );
+  const recorded = securityEventCte([
+    event('register', userId, client, { method: identity.provider }),
+    event('identity_linked', userId, client, { provider: identity.provider, identity_id: identityId }),
+  ]);
   // The foreign keys of the identity and the session are checked at the end of the statement,
   // when the user row exists.
   const [[created], pair] = await Promise.all([

@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import { db } from '../../db/index.js';
 import { users } from '../../db/schema.js';
 import { problems } from '../../http/problem.js';
-import { securityEventInsert, type SecurityEventDetails } from '../events/record.js';
+import { securityEventCte, type SecurityEventDetails } from '../events/record.js';
 import { verificationTokens } from './tokens.js';
 
 export type MarkVerifiedOutcome = 'verified' | 'already_verified' | 'no_account';
@@ -27,7 +27,7 @@ export function markEmailVerified(
     const [user] = await tx.select({ isActive: users.isActive, emailVerified: users.emailVerified }).from(users).where(eq(users.id, userId)).for('update');
     if (!user?.isActive) return 'no_account';
     if (user.emailVerified) return 'already_verified';
-    const recorded = tx.$with('recorded').as(securityEventInsert({ type: 'email_verified', userId, client, details }, tx));
+    const recorded = securityEventCte({ type: 'email_verified', userId, client, details });
     await tx.with(recorded).update(users).set({ emailVerified: true }).where(eq(users.id, userId));
     return 'verified';
   });
