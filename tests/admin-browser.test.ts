@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sql } from '../lib/db/sql.js';
 import { createAccount } from './helpers/admin.js';
@@ -47,6 +47,19 @@ async function openAdmin(): Promise<{ page: Page; problems: string[] }> {
   });
   await page.goto(`${server.url}/admin`);
   return { page, problems };
+}
+
+/**
+ * Opens a user's detail and waits until it has settled: the server's copy shown and the sessions and
+ * events sections loaded. Until then the panel re-renders and grows, so a click can land on a button
+ * that has just moved.
+ */
+async function openUserDetail(page: Page, row: Locator) {
+  await row.click();
+  await page.locator('[data-testid="user-detail"][data-fresh="true"]').waitFor(EVENTUALLY);
+  for (const testId of ['sessions-list', 'detail-events']) {
+    await expect.poll(() => page.getByTestId(testId).textContent(), EVENTUALLY).not.toMatch(/Loading/);
+  }
 }
 
 async function signIn(page: Page, account: TestAccount): Promise<void> {
@@ -105,7 +118,7 @@ describeInBrowser('the admin page in a browser', () => {
     const row = page.locator(`[data-testid="user-row"][data-email="${target.email}"]`);
     await row.waitFor(EVENTUALLY);
     await expect.poll(() => page.getByTestId('user-row').count(), EVENTUALLY).toBe(1);
-    await row.click();
+    await openUserDetail(page, row);
     await expect.poll(() => page.getByTestId('user-detail').textContent(), EVENTUALLY).toContain(target.email);
     await expect.poll(() => page.getByTestId('detail-identities').textContent(), EVENTUALLY).toContain('google');
 
@@ -131,7 +144,7 @@ describeInBrowser('the admin page in a browser', () => {
     await page.getByTestId('user-search').fill(tag);
     const row = page.locator(`[data-testid="user-row"][data-email="${target.email}"]`);
     await row.waitFor(EVENTUALLY);
-    await row.click();
+    await openUserDetail(page, row);
     const sessionRows = page.getByTestId('session-row');
     await expect.poll(() => sessionRows.count(), EVENTUALLY).toBe(1);
     expect(await page.getByTestId('sessions-list').textContent()).toContain('vitest');
@@ -176,7 +189,7 @@ describeInBrowser('the admin page in a browser', () => {
     await page.getByTestId('user-search').fill(tag);
     const row = page.locator(`[data-testid="user-row"][data-email="${target.email}"]`);
     await row.waitFor(EVENTUALLY);
-    await row.click();
+    await openUserDetail(page, row);
     await expect.poll(() => page.getByTestId('detail-mfa-status').textContent(), EVENTUALLY).toBe('On (authenticator app).');
     await page.getByTestId('action-reset-mfa').click();
     await expect.poll(() => page.getByTestId('status-message').textContent(), EVENTUALLY).toBe(`Two-factor authentication turned off for ${target.email}.`);
@@ -203,7 +216,7 @@ describeInBrowser('the admin page in a browser', () => {
     const row = page.locator(`[data-testid="user-row"][data-email="${target.email}"]`);
     await row.waitFor(EVENTUALLY);
     expect(await row.getByTestId('badge-unverified').textContent()).toBe('Unverified');
-    await row.click();
+    await openUserDetail(page, row);
     await expect.poll(() => page.getByTestId('email-verified-status').textContent(), EVENTUALLY).toBe('Email not verified.');
 
     await page.getByTestId('action-resend-verification').click();
@@ -239,7 +252,7 @@ describeInBrowser('security events on the admin page', () => {
     await page.getByTestId('user-search').fill(tag);
     const row = page.locator(`[data-testid="user-row"][data-email="${target.email}"]`);
     await row.waitFor(EVENTUALLY);
-    await row.click();
+    await openUserDetail(page, row);
     const recent = page.locator('[data-testid="detail-event"][data-type="login_failed"]');
     await recent.waitFor(EVENTUALLY);
     expect(await recent.textContent()).toContain('reason: wrong_password');
