@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../lib/db/migrate.js';
@@ -66,6 +71,57 @@ describe('db:migrate', () => {
       await expect(client`insert into users (email, password, full_name) values ('ANN@example.com', 'x', 'Ann')`).rejects.toMatchObject({ code: '23505' });
     } finally {
       await client.end();
+    }
+  });
+});
+
+/**
+ * Every column, constraint and index of the public schema, as Postgres itself describes them, so
+ * two databases can be compared whatever built them.
+ */
+async function catalogue(url: string): Promise<string[]> {
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const columns = await client`
+      select table_name || '.' || column_name || ' ' || data_type || coalesce('(' || character_maximum_length || ')', '')
+        || ' null=' || is_nullable || ' default=' || coalesce(column_default, '-') as line
+      from information_schema.columns where table_schema = 'public'`;
+    const constraints = await client`
+      select conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) as line
+      from pg_constraint where connamespace = 'public'::regnamespace`;
+    const indexes = await client`select indexdef as line from pg_indexes where schemaname = 'public'`;
+    return [...columns, ...constraints, ...indexes].map((r) => r.line as string).sort();
+  } finally {
+    await client.end();
+  }
+}
+
+describe('the migrations and lib/db/schema.ts', () => {
+  // drizzle-kit runs as the developer runs it, from the project's own binary.
+  const drizzleKit = (args: string[], env: Record<string, string> = {}) =>
+    promisify(execFile)(process.execPath, ['node_modules/drizzle-kit/bin.cjs', ...args], { cwd: process.cwd(), env: { ...process.env, ...env }, timeout: 60_000 });
+
+  it('build exactly the schema that lib/db/schema.ts declares (columns, constraints, indexes)', async () => {
+    const migrated = newDatabase('drift_migrated');
+    await migrateDatabase(migrated);
+    const declared = newDatabase('drift_declared');
+    await migrateDatabase(declared); // creates the database; the push below then finds nothing to add only if they agree
+    const empty = postgres(declared, { max: 1, onnotice: () => {} });
+    await empty.unsafe('drop schema public cascade; create schema public');
+    await empty.end();
+    await drizzleKit(['push', '--force'], { DATABASE_URL: declared });
+    expect(await catalogue(declared)).toEqual(await catalogue(migrated));
+  });
+
+  it('leave drizzle-kit generate nothing to write: drizzle/meta holds the latest snapshot', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'drizzle-generate-'));
+    try {
+      cpSync('drizzle', out, { recursive: true });
+      const { stdout, stderr } = await drizzleKit(['generate', '--dialect', 'postgresql', '--schema', 'lib/db/schema.ts', '--out', relative(process.cwd(), out)]); // drizzle-kit prefixes './' to the path
+      expect(stdout + stderr).toContain('No schema changes');
+      expect(readdirSync(out).filter((f) => f.endsWith('.sql')).sort()).toEqual(readdirSync('drizzle').filter((f) => f.endsWith('.sql')).sort());
+    } finally {
+      rmSync(out, { recursive: true, force: true });
     }
   });
 });

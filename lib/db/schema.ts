@@ -116,9 +116,9 @@ export const securityEvents = pgTable(
   (t) => [
     // Newest first, the id breaking ties (events of one statement share `created_at`): the order
     // of every read, served by the index without a sort. The last one is also the retention job's.
-    index('security_events_user_created_idx').on(t.userId, t.createdAt.desc(), t.id.desc()),
-    index('security_events_type_created_idx').on(t.type, t.createdAt.desc(), t.id.desc()),
-    index('security_events_created_idx').on(t.createdAt.desc(), t.id.desc()),
+    index('security_events_user_created_idx').on(t.userId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index('security_events_type_created_idx').on(t.type, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index('security_events_created_idx').on(t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
   ],
 );
 
