@@ -5,7 +5,8 @@
  */
 import { config } from './config.js';
 import { sql } from './db/sql.js';
-import { redis, withTimeout } from './redis.js';
+import { type Dependency, withTimeout } from './dependencies.js';
+import { redis } from './redis.js';
 
 export const CHECK_TIMEOUT_MS = 1000;
 
@@ -20,11 +21,11 @@ export interface HealthReport {
   version: string;
 }
 
-async function timed(check: () => Promise<unknown>): Promise<CheckResult> {
+async function timed(dependency: Dependency, check: () => Promise<unknown>): Promise<CheckResult> {
   const started = performance.now();
   let status: CheckResult['status'] = 'ok';
   try {
-    await withTimeout(check(), CHECK_TIMEOUT_MS, 'database');
+    await withTimeout(check(), CHECK_TIMEOUT_MS, dependency);
   } catch {
     status = 'error';
   }
@@ -34,8 +35,8 @@ async function timed(check: () => Promise<unknown>): Promise<CheckResult> {
 /** Checks Postgres and Redis; `status` is `error` when either is down or slow. */
 export async function checkHealth(): Promise<HealthReport> {
   const [database, cache] = await Promise.all([
-    timed(() => sql()`select 1`),
-    timed(() => redis().ping()),
+    timed('database', () => sql()`select 1`),
+    timed('redis', () => redis().ping()),
   ]);
   const status = database.status === 'ok' && cache.status === 'ok' ? 'ok' : 'error';
   return { status, checks: { database, redis: cache }, version: config.version };

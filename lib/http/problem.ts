@@ -81,14 +81,6 @@ export class Problem extends Error {
   }
 }
 
-/** A dependency (Postgres, Redis, SES) is down or too slow: the contract's 503. */
-export class DependencyError extends Error {
-  override name = 'DependencyError';
-  constructor(readonly dependency: 'database' | 'redis' | 'email', cause: unknown) {
-    super(`${dependency} unavailable`, { cause });
-  }
-}
-
 /** Factories for the problems the contract names, with the wording clients see. */
 export const problems = {
   validation: (errors: FieldError[], detail = 'Request body is invalid.') => new Problem('validation_error', detail, { errors }),
