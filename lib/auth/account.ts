@@ -15,7 +15,8 @@ import { hashPassword, verifyPassword } from './passwords.js';
 import { recordSecurityEvent, type SecurityEvent, securityEventCte } from './events/record.js';
 import type { RegisterInput } from './schemas.js';
 import type { SignedIn } from './login.js';
-import { type ClientInfo, issueTokenPair, type TokenPair, newSession, revokeAllSessions, revokeAllSessionsStatement, sessionInsert } from './sessions.js';
+import type { TokenPair } from './responses.js';
+import { type ClientInfo, issueTokenPair, newSession, revokeAllSessions, revokeAllSessionsStatement, sessionInsert } from './sessions.js';
 import { createUser, findUserByEmail, serializeUser } from './users.js';
 import { startEmailVerification } from './verification/send.js';
 

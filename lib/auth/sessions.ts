@@ -17,15 +17,8 @@ import { refreshTokens, sessions, users } from '../db/schema.js';
 import { problems } from '../http/problem.js';
 import { recordSecurityEvent } from './events/record.js';
 import { signToken, verifyToken } from './jwt.js';
+import type { TokenPair } from './responses.js';
 import { isUuid } from './users.js';
-
-/** The contract's token pair. */
-export interface TokenPair {
-  access: string;
-  refresh: string;
-  token_type: 'Bearer';
-  expires_in: number;
-}
 
 /** Who asked, kept with the session for the admin's session list and audits. */
 export interface ClientInfo {
