@@ -3,7 +3,7 @@
  * its HTTP status and the contract's machine-readable `code`; `lib/http/api.ts` maps it to a
  * response in exactly one place.
  */
-import type { FieldError } from './responses.js';
+import type { FieldError, Health } from './responses.js';
 
 export type { FieldError };
 
@@ -116,6 +116,6 @@ export const problems = {
    * `GET /health` with a dependency down: the contract's health report in a problem body, its
    * string `status` in place of the numeric one (the HTTP status still says 503).
    */
-  dependencyUnavailable: (report: Record<string, unknown>) =>
+  dependencyUnavailable: (report: Health) =>
     new Problem('service_unavailable', 'A dependency is unavailable.', { members: report }),
 };

@@ -165,19 +165,16 @@ function describeSchemas() {
     id: 'HealthReport',
     examples: [{ status: 'ok', checks: { database: { status: 'ok', latency_ms: 1.2 }, redis: { status: 'ok', latency_ms: 0.8 } }, version: packageJson.version }],
   });
-  const { type, title, code, detail } = problems.dependencyUnavailable({}).toJSON();
+  const down = {
+    status: 'error',
+    checks: { database: { status: 'error', latency_ms: 1000.4 }, redis: { status: 'ok', latency_ms: 0.8 } },
+    version: packageJson.version,
+  } as const;
+  const { type, title, code, detail } = problems.dependencyUnavailable(down).toJSON();
   describe(HealthUnavailable, {
     id: 'HealthUnavailable',
     description: 'The health report when a dependency is down, with the problem fields `type`, `title`, `code` and `detail` (its `status` is the report\'s string, not a number).',
-    examples: [{
-      type,
-      title,
-      code,
-      detail,
-      status: 'error',
-      checks: { database: { status: 'error', latency_ms: 1000.4 }, redis: { status: 'ok', latency_ms: 0.8 } },
-      version: packageJson.version,
-    }],
+    examples: [{ type, title, code, detail, ...down }],
   });
   describe(Liveness, { id: 'Liveness', examples: [{ status: 'ok' }] });
   describe(ForgotPasswordResponse, { id: 'ForgotPasswordResponse', examples: [{ detail: FORGOT_PASSWORD_DETAIL }] });

@@ -4,9 +4,9 @@ import { db } from '../../db/index.js';
 import { type UserIdentityRow, userIdentities, type UserRow, users } from '../../db/schema.js';
 import { problems } from '../../http/problem.js';
 import { recordSecurityEvent } from '../events/record.js';
+import type { IdentityList, IdentityResource } from '../responses.js';
 import type { ClientInfo } from '../sessions.js';
 import { findUserById, isUuid } from '../users.js';
-import type { IdentityList, IdentityResource } from '../responses.js';
 import { hasUsablePassword } from './unusable-password.js';
 
 const serializeIdentity = (row: UserIdentityRow): IdentityResource => ({

@@ -9,8 +9,8 @@ import { db } from '../../db/index.js';
 import { sessions } from '../../db/schema.js';
 import { problems } from '../../http/problem.js';
 import { recordSecurityEvent, type SecurityEvent } from '../events/record.js';
-import { type ClientInfo, endSessions, type SessionScope } from '../sessions.js';
 import type { SessionList, SessionsRevoked } from '../responses.js';
+import { type ClientInfo, endSessions, type SessionScope } from '../sessions.js';
 import { isUuid } from '../users.js';
 
 /** A user's live sessions, newest first; `current` marks `currentSessionId`. */
