@@ -2,7 +2,7 @@
 import { targetUserId } from '../lib/admin/schemas.js';
 import { resendUserVerification } from '../lib/admin/verification.js';
 import { authenticate } from '../lib/auth/authenticate.js';
-import { VERIFICATION_SENT_DETAIL } from '../lib/auth/verification/messages.js';
+import { VERIFICATION_SENT_DETAIL } from '../lib/auth/messages.js';
 import { api, currentUser, json } from '../lib/http/api.js';
 
 export const handler = api()

@@ -1,6 +1,6 @@
 /** POST /api/auth/verify-email/resend — a new verification link; always 202, whatever the email. */
 import { ResendVerificationBody } from '../lib/auth/schemas.js';
-import { VERIFICATION_RESENT_DETAIL } from '../lib/auth/verification/messages.js';
+import { VERIFICATION_RESENT_DETAIL } from '../lib/auth/messages.js';
 import { resendVerificationEmail } from '../lib/auth/verification/send.js';
 import { api, json } from '../lib/http/api.js';
 import { rateLimit } from '../lib/rate-limit.js';

@@ -1,6 +1,6 @@
 /** POST /api/auth/verify-email — the token from the verification link marks the email verified. */
 import { VerifyEmailBody } from '../lib/auth/schemas.js';
-import { EMAIL_VERIFIED_DETAIL } from '../lib/auth/verification/messages.js';
+import { EMAIL_VERIFIED_DETAIL } from '../lib/auth/messages.js';
 import { verifyEmail } from '../lib/auth/verification/verify.js';
 import { api, clientOf, json } from '../lib/http/api.js';
 

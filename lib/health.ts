@@ -5,26 +5,17 @@
  */
 import { config } from './config.js';
 import { sql } from './db/sql.js';
-import { redis, withTimeout } from './redis.js';
+import { type Dependency, withTimeout } from './dependencies.js';
+import type { Health, HealthCheck } from './http/responses.js';
+import { redis } from './redis.js';
 
 export const CHECK_TIMEOUT_MS = 1000;
 
-export interface CheckResult {
-  status: 'ok' | 'error';
-  latency_ms: number;
-}
-
-export interface HealthReport {
-  status: 'ok' | 'error';
-  checks: { database: CheckResult; redis: CheckResult };
-  version: string;
-}
-
-async function timed(check: () => Promise<unknown>): Promise<CheckResult> {
+async function timed(dependency: Dependency, check: () => Promise<unknown>): Promise<HealthCheck> {
   const started = performance.now();
-  let status: CheckResult['status'] = 'ok';
+  let status: HealthCheck['status'] = 'ok';
   try {
-    await withTimeout(check(), CHECK_TIMEOUT_MS, 'database');
+    await withTimeout(check(), CHECK_TIMEOUT_MS, dependency);
   } catch {
     status = 'error';
   }
@@ -32,10 +23,10 @@ async function timed(check: () => Promise<unknown>): Promise<CheckResult> {
 }
 
 /** Checks Postgres and Redis; `status` is `error` when either is down or slow. */
-export async function checkHealth(): Promise<HealthReport> {
+export async function checkHealth(): Promise<Health> {
   const [database, cache] = await Promise.all([
-    timed(() => sql()`select 1`),
-    timed(() => redis().ping()),
+    timed('database', () => sql()`select 1`),
+    timed('redis', () => redis().ping()),
   ]);
   const status = database.status === 'ok' && cache.status === 'ok' ? 'ok' : 'error';
   return { status, checks: { database, redis: cache }, version: config.version };

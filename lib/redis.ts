@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { errors, Redis, type RedisConfigNodejs, type Requester, type UpstashRequest, type UpstashResponse } from '@upstash/redis';
 import type { Redis as IORedis } from 'ioredis';
 import { config } from './config.js';
-import { DependencyError } from './http/problem.js';
+import { DependencyError, dependencyFailure, withTimeout } from './dependencies.js';
 
 /**
  * ioredis is loaded at the first TCP connection, not at import: evaluating it adds 30–40 ms to the
@@ -20,15 +20,6 @@ const loadIoredis = () => import('ioredis');
 let ioredis: Awaited<ReturnType<typeof loadIoredis>> | undefined;
 
 export type { Redis };
-
-/** Rejects with a {@link DependencyError} when `promise` takes longer than `ms`. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, dependency: DependencyError['dependency']): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DependencyError(dependency, new Error(`timed out after ${ms} ms`))), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 
@@ -76,7 +67,7 @@ export class TcpRequester implements Requester {
         await withTimeout(client.connect(), this.timeoutMs, 'redis');
       } catch (error) {
         client.disconnect();
-        throw error instanceof DependencyError ? error : new DependencyError('redis', error);
+        throw dependencyFailure('redis', error);
       }
       this.client = client;
       return client;
@@ -202,6 +193,6 @@ export async function redisOp<T>(operation: (client: Redis) => Promise<T>): Prom
   try {
     return await withTimeout(operation(redis()), config.redis.timeoutMs, 'redis');
   } catch (error) {
-    throw error instanceof DependencyError ? error : new DependencyError('redis', error);
+    throw dependencyFailure('redis', error);
   }
 }

@@ -6,7 +6,7 @@ import { sql } from '../lib/db/sql.js';
 import { call } from './helpers/http.js';
 import { importFresh } from './helpers/fresh.js';
 import { forgeToken, tamper } from './helpers/tokens.js';
-import { login, registerAccount, STRONG_PASSWORD } from './helpers/users.js';
+import { login, registerAccount, STRONG_PASSWORD, type TestAccount } from './helpers/users.js';
 
 const refresh = (token: unknown, handler = refreshHandler) => call(handler, 'POST', '/api/auth/refresh', { body: { refresh: token } });
 const logoutWith = (token: unknown) => call(logout, 'POST', '/api/auth/logout', { body: { refresh: token } });
@@ -88,6 +88,36 @@ describe('POST /api/auth/refresh', () => {
     expect(JSON.stringify(rows)).not.toContain(jti);
     expect(rows[0]!.token_hash).toMatch(/^[0-9a-f]{64}$/);
   });
+});
+
+describe('the liveness rule of a refresh token, on both rotation paths', () => {
+  // Each condition alone, written straight to the database (a route would also end the session),
+  // so that it is the only thing standing between the token and a new pair.
+  const conditions: Record<string, (account: TestAccount) => Promise<unknown>> = {
+    'the token is revoked': (a) => sql()`update refresh_tokens set revoked_at = now() where user_id = ${a.id}`,
+    'the token has expired (its JWT has not)': (a) => sql()`update refresh_tokens set expires_at = now() - interval '1 second' where user_id = ${a.id}`,
+    'its session has ended': (a) => sql()`update sessions set revoked_at = now() where user_id = ${a.id}`,
+    'its user is inactive': (a) => sql()`update users set is_active = false where id = ${a.id}`,
+  };
+
+  // A fresh token is exchanged by the one-statement rotation (and, refused there, by the
+  // transaction); a retry of a just-rotated token only by the transaction. Either path accepting
+  // what the other refuses fails one of the two.
+  for (const [condition, apply] of Object.entries(conditions)) {
+    it(`refuses a fresh and a just-rotated token when ${condition}`, async () => {
+      const { handler } = await importFresh<typeof import('../functions/auth-refresh.js')>('functions/auth-refresh.ts', { REFRESH_REUSE_GRACE_S: '300' });
+      const [fresh, retried] = await Promise.all([registerAccount(), registerAccount()]);
+      expect((await refresh(retried.refresh, handler)).status).toBe(200);
+      await Promise.all([apply(fresh), apply(retried)]);
+      for (const account of [fresh, retried]) {
+        const res = await refresh(account.refresh, handler);
+        expect(res.status).toBe(401);
+        expect(res.body.code).toBe('invalid_refresh_token');
+      }
+      // Refused for being dead, not as a replay past the grace window.
+      expect(await sql()`select 1 from security_events where type = 'refresh_reuse_detected' and user_id in ${sql()([fresh.id, retried.id])}`).toHaveLength(0);
+    });
+  }
 });
 
 describe('POST /api/auth/logout', () => {

@@ -50,7 +50,15 @@ describe('GET /health', () => {
     const { res, elapsedMs } = await healthWith({ DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/none` });
     expect(res.status).toBe(503);
     expect(res.headers['content-type']).toBe('application/problem+json');
-    expect(res.body).toMatchObject({ status: 'error', code: 'service_unavailable', checks: { database: { status: 'error' }, redis: { status: 'ok' } } });
+    expect(res.body).toMatchObject({
+      type: 'about:blank',
+      title: 'Service Unavailable',
+      code: 'service_unavailable',
+      detail: 'A dependency is unavailable.',
+      status: 'error',
+      checks: { database: { status: 'error' }, redis: { status: 'ok' } },
+      version: packageJson.version,
+    });
     expect(elapsedMs).toBeLessThan(3000);
   });
 

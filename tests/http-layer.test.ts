@@ -2,7 +2,8 @@ import * as z from 'zod/mini';
 import { describe, expect, it } from 'vitest';
 import { handler as notFound } from '../functions/not-found.js';
 import { api, json } from '../lib/http/api.js';
-import { DependencyError, problems } from '../lib/http/problem.js';
+import { DependencyError } from '../lib/dependencies.js';
+import { problems } from '../lib/http/problem.js';
 import { call, httpEvent, invoke } from './helpers/http.js';
 
 const Body = z.object({

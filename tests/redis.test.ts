@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DependencyError } from '../lib/http/problem.js';
+import { DependencyError } from '../lib/dependencies.js';
 import { buildLimiter } from '../lib/rate-limit.js';
 import { createRedis, TcpRequester, type Redis } from '../lib/redis.js';
 import { closedPort, stallingServer } from './helpers/ports.js';

@@ -3,7 +3,8 @@
  * them (as any user's detail); ending one follows every admin action's rule: only a superuser may
  * touch a superuser.
  */
-import { endSessionAsStaff, listSessions, type SessionResource } from '../auth/sessions/manage.js';
+import type { SessionList } from '../auth/responses.js';
+import { endSessionAsStaff, listSessions } from '../auth/sessions/manage.js';
 import type { ClientInfo } from '../auth/sessions.js';
 import { findUserById } from '../auth/users.js';
 import type { UserRow } from '../db/schema.js';
@@ -17,7 +18,7 @@ async function target(id: string): Promise<UserRow> {
 }
 
 /** `GET /api/admin/users/{id}/sessions`: the user's live sessions (`current`: the acting staff member's own). */
-export async function listUserSessions(actorSessionId: string | undefined, id: string): Promise<{ results: SessionResource[] }> {
+export async function listUserSessions(actorSessionId: string | undefined, id: string): Promise<SessionList> {
   const user = await target(id);
   return listSessions(user.id, actorSessionId);
 }

@@ -22,20 +22,14 @@
 import { and, asc, count, eq, ilike, or, sql } from 'drizzle-orm';
 import { recordSecurityEvent, type SecurityEventDetails } from '../auth/events/record.js';
 import { type ClientInfo, revokeAllSessions } from '../auth/sessions.js';
-import { findUserById, serializeUser, type UserResource } from '../auth/users.js';
+import type { UserResource } from '../auth/responses.js';
+import { findUserById, serializeUser } from '../auth/users.js';
 import { db, type Transaction } from '../db/index.js';
 import { type UserRow, users } from '../db/schema.js';
 import { problems } from '../http/problem.js';
 import { log } from '../log.js';
+import type { UserPage } from './responses.js';
 import type { AdminUserListInput, AdminUserPatch } from './schemas.js';
-
-/** The contract's page of users. */
-export interface UserPage {
-  count: number;
-  page: number;
-  page_size: number;
-  results: UserResource[];
-}
 
 const ORDER_COLUMNS = {
   date_joined: users.dateJoined,

@@ -8,13 +8,15 @@ import { db } from '../db/index.js';
 import { type UserRow, users } from '../db/schema.js';
 import { toProblem } from '../http/api.js';
 import { type FieldError, problems } from '../http/problem.js';
-import { redisKey, redisOp, withTimeout } from '../redis.js';
+import { withTimeout } from '../dependencies.js';
+import { redisKey, redisOp } from '../redis.js';
 import { assertPasswordPolicy, checkPasswordPolicy } from './password-policy.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { recordSecurityEvent, type SecurityEvent, securityEventCte } from './events/record.js';
 import type { RegisterInput } from './schemas.js';
 import type { SignedIn } from './login.js';
-import { type ClientInfo, issueTokenPair, type TokenPair, newSession, revokeAllSessions, revokeAllSessionsStatement, sessionInsert } from './sessions.js';
+import type { TokenPair } from './responses.js';
+import { type ClientInfo, issueTokenPair, newSession, revokeAllSessions, revokeAllSessionsStatement, sessionInsert } from './sessions.js';
 import { createUser, findUserByEmail, serializeUser } from './users.js';
 import { startEmailVerification } from './verification/send.js';
 

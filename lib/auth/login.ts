@@ -8,11 +8,12 @@ import { db, type Transaction } from '../db/index.js';
 import { users } from '../db/schema.js';
 import { problems } from '../http/problem.js';
 import { recordSecurityEvent, type SecurityEvent, securityEventCte } from './events/record.js';
-import { type MfaChallenge, startMfaChallenge } from './mfa/challenge.js';
+import { startMfaChallenge } from './mfa/challenge.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { LoginInput } from './schemas.js';
-import { type ClientInfo, newSession, sessionInsert, type TokenPair } from './sessions.js';
-import { findUserByEmail, serializeUser, type UserResource } from './users.js';
+import type { MfaChallenge, TokenPair, UserResource } from './responses.js';
+import { type ClientInfo, newSession, sessionInsert } from './sessions.js';
+import { findUserByEmail, serializeUser } from './users.js';
 
 /** The user and a fresh token pair, as register and login answer. */
 export type SignedIn = { user: UserResource } & TokenPair;

@@ -23,7 +23,7 @@ export const Email = z.string().check(
  */
 export const LoginEmail = z.string().check(z.trim(), z.toLowerCase(), notBlank(), z.maxLength(254, 'Ensure this field has no more than 254 characters.'));
 
-/** A password as typed; the password policy is applied by `lib/auth/passwords.ts`, with the user's details. */
+/** A password as typed (never trimmed); the policy is applied by `lib/auth/password-policy.ts`, which needs the user's details. */
 export const Password = z.string().check(notBlank());
 
 export const FullName = z.string().check(

@@ -17,15 +17,8 @@ import { refreshTokens, sessions, users } from '../db/schema.js';
 import { problems } from '../http/problem.js';
 import { recordSecurityEvent } from './events/record.js';
 import { signToken, verifyToken } from './jwt.js';
+import type { TokenPair } from './responses.js';
 import { isUuid } from './users.js';
-
-/** The contract's token pair. */
-export interface TokenPair {
-  access: string;
-  refresh: string;
-  token_type: 'Bearer';
-  expires_in: number;
-}
 
 /** Who asked, kept with the session for the admin's session list and audits. */
 export interface ClientInfo {
@@ -113,8 +106,19 @@ async function mintChild(userId: string, familyId: string, parentId: string, cli
 type Rotation = { pair: TokenPair } | { revokedFamily: boolean };
 
 /**
+ * Whether a refresh token may still be exchanged at `now`, whatever its rotation state: not
+ * revoked, not expired, its user active, its session not ended (a token from before sessions
+ * has no `sessions` row, and only its own expiry bounds it). One SQL condition on the
+ * `refresh_tokens` row, so the one-statement rotation and the full path cannot disagree on it.
+ */
+const refreshTokenLive = (now: Date) => sql`(${refreshTokens.revokedAt} is null
+  and ${refreshTokens.expiresAt} > ${now.toISOString()}::timestamptz
+  and exists (select 1 from ${users} where ${users.id} = ${refreshTokens.userId} and ${users.isActive})
+  and not exists (select 1 from ${sessions} where ${sessions.id} = ${refreshTokens.familyId} and ${sessions.revokedAt} is not null))`;
+
+/**
  * The common rotation, in one statement (one round trip, atomic): mark the presented token
- * rotated if it is live and its user active, and insert its child. The UPDATE's row lock
+ * rotated if it is unrotated and live ({@link refreshTokenLive}), and insert its child. The UPDATE's row lock
  * serialises concurrent refreshes of one token exactly as the transaction below does: the second
  * finds `rotated_at` set, matches nothing, and takes the full path (grace window or revocation).
  */
@@ -131,9 +135,7 @@ async function rotateLiveToken(claims: { sub: string; jti: string; sid?: string 
       with rotated as (
         update ${refreshTokens} set rotated_at = ${now}::timestamptz
         where token_hash = ${hashTokenId(claims.jti)} and user_id = ${claims.sub} and family_id = ${claims.sid}
-          and rotated_at is null and revoked_at is null and expires_at > ${now}::timestamptz
-          and exists (select 1 from ${users} where ${users.id} = ${claims.sub} and ${users.isActive})
-          and exists (select 1 from ${sessions} where ${sessions.id} = ${claims.sid} and ${sessions.revokedAt} is null)
+          and rotated_at is null and ${refreshTokenLive(row.issuedAt)}
         returning id, family_id),
       touched as (
         update ${sessions} set last_used_at = ${new Date().toISOString()}::timestamptz, expires_at = ${row.expiresAt.toISOString()}::timestamptz,
@@ -159,17 +161,14 @@ export async function rotateRefreshToken(token: string, client: ClientInfo): Pro
   if (rotated) return rotated;
 
   const outcome = await db().transaction(async (tx): Promise<Rotation> => {
+    const now = new Date();
     const [row] = await tx
-      .select({ token: refreshTokens, userActive: users.isActive, sessionEnded: sessions.revokedAt })
+      .select({ token: refreshTokens, live: sql<boolean>`${refreshTokenLive(now)}` })
       .from(refreshTokens)
-      .innerJoin(users, eq(users.id, refreshTokens.userId))
-      .leftJoin(sessions, eq(sessions.id, refreshTokens.familyId))
       .where(eq(refreshTokens.tokenHash, hashTokenId(claims.jti)))
       .for('update', { of: refreshTokens });
-    if (!row || row.token.userId !== claims.sub) return { revokedFamily: false };
+    if (!row || row.token.userId !== claims.sub || !row.live) return { revokedFamily: false };
     const { token: current } = row;
-    const now = new Date();
-    if (current.revokedAt || row.sessionEnded || current.expiresAt <= now || !row.userActive) return { revokedFamily: false };
 
     if (current.rotatedAt) {
       const sinceRotationS = (now.getTime() - current.rotatedAt.getTime()) / 1000;

@@ -3,21 +3,9 @@ import { eq, sql as raw } from 'drizzle-orm';
 import { db, perPool, type Transaction } from '../db/index.js';
 import { type UserRow, users } from '../db/schema.js';
 import { problems } from '../http/problem.js';
+import type { UserResource } from './responses.js';
 
 /** The contract's User object: what any response may say about a user (never the hash). */
-export interface UserResource {
-  id: string;
-  email: string;
-  full_name: string;
-  is_active: boolean;
-  is_staff: boolean;
-  is_superuser: boolean;
-  date_joined: string;
-  last_login: string | null;
-  email_verified: boolean;
-  mfa_enabled: boolean;
-}
-
 export function serializeUser(user: UserRow): UserResource {
   return {
     id: user.id,

@@ -6,7 +6,7 @@
 import postgres from 'postgres';
 import { config } from '../config.js';
 import { onRequestOverrun, requestOverran } from '../deadline.js';
-import { DependencyError } from '../http/problem.js';
+import { DependencyError } from '../dependencies.js';
 
 let client: postgres.Sql | undefined;
 

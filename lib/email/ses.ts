@@ -5,8 +5,7 @@
  */
 import type { SESClient } from '@aws-sdk/client-ses';
 import { config } from '../config.js';
-import { DependencyError } from '../http/problem.js';
-import { withTimeout } from '../redis.js';
+import { dependencyFailure, withTimeout } from '../dependencies.js';
 
 export interface EmailMessage {
   to: string;
@@ -47,7 +46,7 @@ export async function sendEmail(message: EmailMessage): Promise<void> {
     await withTimeout(send(message, abort.signal), config.email.timeoutMs, 'email');
   } catch (error) {
     abort.abort();
-    throw error instanceof DependencyError ? error : new DependencyError('email', error);
+    throw dependencyFailure('email', error);
   }
 }
 

@@ -22,7 +22,8 @@ import type { UserRow } from '../db/schema.js';
 import { startRequestClock } from '../deadline.js';
 import { log, setLogContext } from '../log.js';
 import { corsHeaders } from './cors.js';
-import { DependencyError, Problem, problems } from './problem.js';
+import { DependencyError } from '../dependencies.js';
+import { Problem, problems } from './problem.js';
 import { isUnstorableText, toStorableText, validate } from './validation.js';
 
 /** The contract's request body limit. */

@@ -3,6 +3,9 @@
  * its HTTP status and the contract's machine-readable `code`; `lib/http/api.ts` maps it to a
  * response in exactly one place.
  */
+import type { FieldError, Health } from './responses.js';
+
+export type { FieldError };
 
 /** The contract's stable error codes, with their HTTP status. */
 export const PROBLEM_STATUS = {
@@ -46,12 +49,6 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/** One failed validation rule: `field` is the dotted path of the input field. */
-export interface FieldError {
-  field: string;
-  message: string;
-}
-
 export class Problem extends Error {
   override name = 'Problem';
   readonly status: number;
@@ -60,7 +57,13 @@ export class Problem extends Error {
   constructor(
     readonly code: ProblemCode,
     readonly detail: string,
-    readonly options: { errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+    readonly options: {
+      errors?: FieldError[];
+      headers?: Record<string, string>;
+      /** RFC 9457 extension members, sent after the standard ones (so one may take a standard one's place). */
+      members?: Record<string, unknown>;
+      cause?: unknown;
+    } = {},
   ) {
     super(detail, { cause: options.cause });
     this.status = PROBLEM_STATUS[code];
@@ -77,15 +80,8 @@ export class Problem extends Error {
       detail: this.detail,
       ...(this.options.errors ? { errors: this.options.errors } : {}),
       ...(requestId && this.status >= 500 ? { request_id: requestId } : {}),
+      ...this.options.members,
     };
-  }
-}
-
-/** A dependency (Postgres, Redis, SES) is down or too slow: the contract's 503. */
-export class DependencyError extends Error {
-  override name = 'DependencyError';
-  constructor(readonly dependency: 'database' | 'redis' | 'email', cause: unknown) {
-    super(`${dependency} unavailable`, { cause });
   }
 }
 
@@ -116,4 +112,10 @@ export const problems = {
   unsupportedMediaType: () => new Problem('unsupported_media_type', 'Request body must be sent as application/json.'),
   internal: () => new Problem('internal_error', 'An unexpected error occurred. Quote the request id when reporting it.'),
   unavailable: () => new Problem('service_unavailable', 'The service is temporarily unavailable. Try again shortly.'),
+  /**
+   * `GET /health` with a dependency down: the contract's health report in a problem body, its
+   * string `status` in place of the numeric one (the HTTP status still says 503).
+   */
+  dependencyUnavailable: (report: Health) =>
+    new Problem('service_unavailable', 'A dependency is unavailable.', { members: report }),
 };

@@ -28,41 +28,39 @@ import {
   UpdateMeBody,
   VerifyEmailBody,
 } from '../auth/schemas.js';
-import { EMAIL_VERIFIED_DETAIL, VERIFICATION_RESENT_DETAIL, VERIFICATION_SENT_DETAIL } from '../auth/verification/messages.js';
+import {
+  EMAIL_VERIFIED_DETAIL,
+  FORGOT_PASSWORD_DETAIL,
+  RESET_PASSWORD_DETAIL,
+  VERIFICATION_RESENT_DETAIL,
+  VERIFICATION_SENT_DETAIL,
+} from '../auth/messages.js';
 import { AdminEventsQuery, SecurityEventsQuery } from '../auth/events/schemas.js';
 import { LoginMfaBody, MfaCode, MfaReauthBody, TotpConfirmBody, TotpSetupBody } from '../auth/mfa/schemas.js';
 import { AuthorizeQuery, ExchangeBody, IdTokenBody } from '../auth/oidc/schemas.js';
 import { type FieldError, Problem as ProblemError, PROBLEM_STATUS, type ProblemCode, problems } from '../http/problem.js';
+import { UserList, VerificationSentResponse } from '../admin/responses.js';
 import {
   AuthResponse,
-  FieldError as FieldErrorSchema,
-  FORGOT_PASSWORD_DETAIL,
   ForgotPasswordResponse,
-  HealthCheck,
-  HealthReport,
-  HealthUnavailable,
-  Jwks,
   Identity,
   IdentityList,
-  Liveness,
+  Jwks,
   MfaChallenge,
-  Problem,
   RecoveryCodesResponse,
-  RESET_PASSWORD_DETAIL,
   ResendVerificationResponse,
   ResetPasswordResponse,
+  SecurityEvent,
+  SecurityEventList,
   Session,
   SessionList,
   SessionsRevoked,
-  SecurityEvent,
-  SecurityEventList,
   TokenPair,
   TotpSetupResponse,
   User,
-  UserList,
-  VerificationSentResponse,
   VerifyEmailResponse,
-} from './responses.js';
+} from '../auth/responses.js';
+import { FieldError as FieldErrorSchema, HealthCheck, HealthReport, HealthUnavailable, Liveness, Problem } from '../http/responses.js';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
 type Responses = ZodOpenApiOperationObject['responses'];
@@ -167,18 +165,16 @@ function describeSchemas() {
     id: 'HealthReport',
     examples: [{ status: 'ok', checks: { database: { status: 'ok', latency_ms: 1.2 }, redis: { status: 'ok', latency_ms: 0.8 } }, version: packageJson.version }],
   });
+  const down = {
+    status: 'error',
+    checks: { database: { status: 'error', latency_ms: 1000.4 }, redis: { status: 'ok', latency_ms: 0.8 } },
+    version: packageJson.version,
+  } as const;
+  const { type, title, code, detail } = problems.dependencyUnavailable(down).toJSON();
   describe(HealthUnavailable, {
     id: 'HealthUnavailable',
     description: 'The health report when a dependency is down, with the problem fields `type`, `title`, `code` and `detail` (its `status` is the report\'s string, not a number).',
-    examples: [{
-      type: 'about:blank',
-      title: 'Service Unavailable',
-      code: 'service_unavailable',
-      detail: 'A dependency is unavailable.',
-      status: 'error',
-      checks: { database: { status: 'error', latency_ms: 1000.4 }, redis: { status: 'ok', latency_ms: 0.8 } },
-      version: packageJson.version,
-    }],
+    examples: [{ type, title, code, detail, ...down }],
   });
   describe(Liveness, { id: 'Liveness', examples: [{ status: 'ok' }] });
   describe(ForgotPasswordResponse, { id: 'ForgotPasswordResponse', examples: [{ detail: FORGOT_PASSWORD_DETAIL }] });

@@ -7,32 +7,14 @@
 import { and, count, desc, eq, type SQL } from 'drizzle-orm';
 import { db } from '../../db/index.js';
 import { type SecurityEventRow, securityEvents } from '../../db/schema.js';
+import type { SecurityEventPage, SecurityEventResource } from '../responses.js';
 import type { SecurityEventType } from './record.js';
-
-/** The contract's event object. */
-export interface SecurityEventResource {
-  id: string;
-  type: string;
-  created_at: string;
-  user_id: string | null;
-  actor_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  details: Record<string, unknown>;
-}
-
-/** The contract's page of events. */
-export interface SecurityEventPage {
-  count: number;
-  page: number;
-  page_size: number;
-  results: SecurityEventResource[];
-}
 
 export function serializeSecurityEvent(row: SecurityEventRow): SecurityEventResource {
   return {
     id: row.id,
-    type: row.type,
+    // The column is a plain varchar, but only recordSecurityEvent writes it, with a SecurityEventType.
+    type: row.type as SecurityEventType,
     created_at: row.createdAt.toISOString(),
     user_id: row.userId,
     actor_id: row.actorId,

@@ -9,6 +9,7 @@
  * fits an environment variable and an SSM SecureString parameter alike.
  */
 import { createPrivateKey, createPublicKey, type JsonWebKey } from 'node:crypto';
+import type { PublicJwk } from '../responses.js';
 
 export type SigningAlgorithm = 'EdDSA' | 'ES256' | 'HS256';
 export type AsymmetricAlgorithm = Exclude<SigningAlgorithm, 'HS256'>;
@@ -20,16 +21,6 @@ export interface PrivateSigningKey {
   privateJwk: JsonWebKey;
   /** The public half as the JWKS publishes it: no private member. */
   publicJwk: PublicJwk;
-}
-
-export interface PublicJwk {
-  kty: string;
-  crv: string;
-  x: string;
-  y?: string;
-  kid: string;
-  alg: AsymmetricAlgorithm;
-  use: 'sig';
 }
 
 export interface SigningKeys {
@@ -45,10 +36,14 @@ export interface SigningKeys {
 
 const KID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/** The key type and curve of each algorithm: the only pairs a configured key may have. */
+const CURVES = {
+  EdDSA: { kty: 'OKP', crv: 'Ed25519' },
+  ES256: { kty: 'EC', crv: 'P-256' },
+} as const satisfies Record<AsymmetricAlgorithm, Pick<PublicJwk, 'kty' | 'crv'>>;
+
 function algorithmOf(jwk: JsonWebKey): AsymmetricAlgorithm | undefined {
-  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return 'EdDSA';
-  if (jwk.kty === 'EC' && jwk.crv === 'P-256') return 'ES256';
-  return undefined;
+  return (Object.keys(CURVES) as AsymmetricAlgorithm[]).find((alg) => CURVES[alg].kty === jwk.kty && CURVES[alg].crv === jwk.crv);
 }
 
 /** Builds a configured key from a private JWK, or throws an Error whose message names what is wrong. */
@@ -73,7 +68,7 @@ export function signingKeyFromJwk(value: unknown, label: string): PrivateSigning
     throw new Error(`${name} has an "x"/"y" that does not belong to its "d"`);
   }
   const privateJwk: JsonWebKey = { kty: jwk.kty, crv: jwk.crv, d: jwk.d, x: derived.x, ...(derived.y ? { y: derived.y } : {}) };
-  const publicJwk: PublicJwk = { kty: jwk.kty!, crv: jwk.crv!, x: derived.x!, ...(derived.y ? { y: derived.y } : {}), kid: jwk.kid, alg, use: 'sig' };
+  const publicJwk: PublicJwk = { ...CURVES[alg], x: derived.x!, ...(derived.y ? { y: derived.y } : {}), kid: jwk.kid, alg, use: 'sig' };
   return { kid: jwk.kid, alg, privateJwk, publicJwk };
 }
 

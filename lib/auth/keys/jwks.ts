@@ -1,6 +1,7 @@
 /** The public JWKS document (`GET /.well-known/jwks.json`): public members only, never `d`. */
-import type { PublicJwk, SigningKeys } from './jwk.js';
+import type { Jwks } from '../responses.js';
+import type { SigningKeys } from './jwk.js';
 
-export function publicJwks(keys: SigningKeys): { keys: PublicJwk[] } {
+export function publicJwks(keys: SigningKeys): Jwks {
   return { keys: keys.keys.map((k) => ({ ...k.publicJwk })) };
 }

@@ -9,17 +9,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { redisKey, redisOp } from '../../redis.js';
+import type { MfaChallenge } from '../responses.js';
 
 export const MFA_TOKEN_TTL_S = 5 * 60;
 export const MAX_WRONG_CODES = 5;
 export const MFA_METHODS = ['totp', 'recovery_code'] as const;
-
-/** The login answer for a user whose second factor is still to come. */
-export interface MfaChallenge {
-  mfa_required: true;
-  mfa_token: string;
-  methods: typeof MFA_METHODS;
-}
 
 /** The Redis key of a challenge: only the token's digest, never the token. */
 export const challengeKey = (token: string) => redisKey('mfa', 'login', createHash('sha256').update(token).digest('hex'));
@@ -38,7 +32,7 @@ return wrong`;
 export async function startMfaChallenge(userId: string): Promise<MfaChallenge> {
   const token = randomBytes(32).toString('base64url');
   await redisOp((r) => r.eval<string[], number>(START_SCRIPT, [challengeKey(token)], [userId, String(MFA_TOKEN_TTL_S)]));
-  return { mfa_required: true, mfa_token: token, methods: MFA_METHODS };
+  return { mfa_required: true, mfa_token: token, methods: [...MFA_METHODS] };
 }
 
 /** The user a live challenge belongs to, without using it up. */

@@ -9,6 +9,7 @@ import { mfaTotp, type MfaTotpRow, type UserRow, users } from '../../db/schema.j
 import { type FieldError, problems } from '../../http/problem.js';
 import { recordSecurityEvent } from '../events/record.js';
 import { verifyPassword } from '../passwords.js';
+import type { RecoveryCodesResponse, TotpSetupResponse } from '../responses.js';
 import type { ClientInfo } from '../sessions.js';
 import { confirmedFactor, removeFactor } from './factor.js';
 import type { MfaReauthInput } from './schemas.js';
@@ -25,7 +26,7 @@ const NOTHING_TO_CONFIRM: FieldError = { field: 'code', message: 'There is no au
  * Starts (or restarts) TOTP setup after a password check: a new secret, stored encrypted and
  * pending until confirmed. The only response that ever carries the secret.
  */
-export async function setupTotp(user: UserRow, password: string): Promise<{ secret: string; otpauth_url: string }> {
+export async function setupTotp(user: UserRow, password: string): Promise<TotpSetupResponse> {
   if (user.mfaEnabled) throw problems.mfaAlreadyEnabled();
   if (!(await verifyPassword(password, user.password)).ok) throw problems.validation([WRONG_PASSWORD]);
   const secret = newTotpSecret();
@@ -41,7 +42,7 @@ export async function setupTotp(user: UserRow, password: string): Promise<{ secr
 }
 
 /** Confirms the pending secret with a current code: TOTP is on, and the first recovery codes are returned. */
-export async function confirmTotp(user: UserRow, code: string, client: ClientInfo): Promise<{ recovery_codes: string[] }> {
+export async function confirmTotp(user: UserRow, code: string, client: ClientInfo): Promise<RecoveryCodesResponse> {
   if (user.mfaEnabled) throw problems.mfaAlreadyEnabled();
   const [pending] = await db().select().from(mfaTotp).where(and(eq(mfaTotp.userId, user.id), isNull(mfaTotp.confirmedAt)));
   if (!pending) throw problems.validation([NOTHING_TO_CONFIRM]);
@@ -100,7 +101,7 @@ export async function disableTotp(user: UserRow, input: MfaReauthInput, client: 
 }
 
 /** A new set of recovery codes after the password and a current code; the old set stops working. */
-export async function regenerateRecoveryCodes(user: UserRow, input: MfaReauthInput): Promise<{ recovery_codes: string[] }> {
+export async function regenerateRecoveryCodes(user: UserRow, input: MfaReauthInput): Promise<RecoveryCodesResponse> {
   if (!user.mfaEnabled) throw problems.mfaNotEnabled();
   const codes = await db().transaction(async (tx) => {
     await reauthenticate(user, input, tx);

@@ -4,18 +4,10 @@ import { db } from '../../db/index.js';
 import { type UserIdentityRow, userIdentities, type UserRow, users } from '../../db/schema.js';
 import { problems } from '../../http/problem.js';
 import { recordSecurityEvent } from '../events/record.js';
+import type { IdentityList, IdentityResource } from '../responses.js';
 import type { ClientInfo } from '../sessions.js';
 import { findUserById, isUuid } from '../users.js';
 import { hasUsablePassword } from './unusable-password.js';
-
-/** One linked identity, as the API shows it. */
-export interface IdentityResource {
-  id: string;
-  provider: string;
-  email: string | null;
-  created_at: string;
-  last_used_at: string;
-}
 
 const serializeIdentity = (row: UserIdentityRow): IdentityResource => ({
   id: row.id,
@@ -25,7 +17,7 @@ const serializeIdentity = (row: UserIdentityRow): IdentityResource => ({
   last_used_at: row.lastUsedAt.toISOString(),
 });
 
-async function identitiesOf(userId: string): Promise<{ results: IdentityResource[] }> {
+async function identitiesOf(userId: string): Promise<IdentityList> {
   const rows = await db().select().from(userIdentities).where(eq(userIdentities.userId, userId)).orderBy(asc(userIdentities.createdAt), asc(userIdentities.id));
   return { results: rows.map(serializeIdentity) };
 }
@@ -34,7 +26,7 @@ async function identitiesOf(userId: string): Promise<{ results: IdentityResource
 export const listIdentities = (user: UserRow) => identitiesOf(user.id);
 
 /** Staff: a user's identities; 404 for an unknown user. */
-export async function listUserIdentities(userId: string): Promise<{ results: IdentityResource[] }> {
+export async function listUserIdentities(userId: string): Promise<IdentityList> {
   if (!(await findUserById(userId))) throw problems.notFound('No user with this id.');
   return identitiesOf(userId);
 }

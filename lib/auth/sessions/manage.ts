@@ -9,21 +9,12 @@ import { db } from '../../db/index.js';
 import { sessions } from '../../db/schema.js';
 import { problems } from '../../http/problem.js';
 import { recordSecurityEvent, type SecurityEvent } from '../events/record.js';
+import type { SessionList, SessionsRevoked } from '../responses.js';
 import { type ClientInfo, endSessions, type SessionScope } from '../sessions.js';
 import { isUuid } from '../users.js';
 
-/** The contract's session object. */
-export interface SessionResource {
-  id: string;
-  created_at: string;
-  last_used_at: string;
-  ip: string | null;
-  user_agent: string | null;
-  current: boolean;
-}
-
 /** A user's live sessions, newest first; `current` marks `currentSessionId`. */
-export async function listSessions(userId: string, currentSessionId: string | undefined): Promise<{ results: SessionResource[] }> {
+export async function listSessions(userId: string, currentSessionId: string | undefined): Promise<SessionList> {
   const rows = await db()
     .select()
     .from(sessions)
@@ -64,7 +55,7 @@ export async function endOwnSession(userId: string, sessionId: string, client: C
  * `DELETE /api/auth/sessions`: every live session of the caller but the current one. A token from
  * before sessions existed has no current session: every session ends.
  */
-export async function endOtherSessions(userId: string, currentSessionId: string | undefined, client: ClientInfo): Promise<{ revoked: number }> {
+export async function endOtherSessions(userId: string, currentSessionId: string | undefined, client: ClientInfo): Promise<SessionsRevoked> {
   const revoked = await endAndRecord({ userId, exceptSessionId: currentSessionId }, (id) => ({
     type: 'session_revoked',
     userId,

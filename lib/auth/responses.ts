@@ -1,13 +1,18 @@
 /**
- * The response bodies of the contract, as zod/mini schemas. The OpenAPI document is generated from
- * them (and the request schemas next to each route), and the contract tests check real responses
- * against that document. No handler imports these: a route's response is whatever its `lib/`
- * function returns, and `tests/contract.test.ts` is what keeps the two in step.
+ * The response bodies of the auth routes, as zod/mini schemas, next to the request bodies of
+ * `schemas.ts`. The OpenAPI document is generated from them; the service imports them only as
+ * types (`import type`: what `lib/auth` returns is typed by `z.infer` of these), so no bundle
+ * carries them, and `tests/contract.test.ts` checks real responses against the document.
  */
 import * as z from 'zod/mini';
-import { EMAIL_VERIFIED_DETAIL, VERIFICATION_RESENT_DETAIL, VERIFICATION_SENT_DETAIL } from '../auth/verification/messages.js';
-import { SECURITY_EVENT_TYPES } from '../auth/events/record.js';
-import { PROBLEM_STATUS, type ProblemCode } from '../http/problem.js';
+import { SECURITY_EVENT_TYPES } from './events/record.js';
+import {
+  EMAIL_VERIFIED_DETAIL,
+  FORGOT_PASSWORD_DETAIL,
+  RESET_PASSWORD_DETAIL,
+  VERIFICATION_RESENT_DETAIL,
+} from './messages.js';
+import { MFA_METHODS } from './mfa/challenge.js';
 
 /** The contract's User object: never a password hash. */
 export const User = z.object({
@@ -22,6 +27,7 @@ export const User = z.object({
   email_verified: z.boolean(),
   mfa_enabled: z.boolean(),
 });
+export type UserResource = z.infer<typeof User>;
 
 /** The contract's token pair. */
 export const TokenPair = z.object({
@@ -30,58 +36,10 @@ export const TokenPair = z.object({
   token_type: z.literal('Bearer'),
   expires_in: z.int().check(z.minimum(1)),
 });
+export type TokenPair = z.infer<typeof TokenPair>;
 
 /** Register and login: the user next to a fresh token pair (flat, as the Django service sent it). */
 export const AuthResponse = z.object({ user: User, ...TokenPair.shape });
-
-/** One failed validation rule. */
-export const FieldError = z.object({ field: z.string(), message: z.string() });
-
-export const PROBLEM_CODES = Object.keys(PROBLEM_STATUS) as [ProblemCode, ...ProblemCode[]];
-
-/** RFC 9457 problem details with the contract's `code`. */
-export const Problem = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.int(),
-  code: z.enum(PROBLEM_CODES),
-  detail: z.string(),
-  errors: z.optional(z.array(FieldError)),
-  request_id: z.optional(z.string()),
-});
-
-/** One dependency's check in `GET /health`. */
-export const HealthCheck = z.object({
-  status: z.enum(['ok', 'error']),
-  latency_ms: z.number().check(z.nonnegative()),
-});
-
-const healthShape = {
-  checks: z.object({ database: HealthCheck, redis: HealthCheck }),
-  version: z.string(),
-};
-
-/** `GET /health` when every dependency answered. */
-export const HealthReport = z.object({ status: z.literal('ok'), ...healthShape });
-
-/**
- * `GET /health` when a dependency is down: the health shape with problem+json's `type`, `title`,
- * `code` and `detail` (its string `status` takes the place of the problem's numeric one).
- */
-export const HealthUnavailable = z.object({
-  type: z.string(),
-  title: z.string(),
-  code: z.literal('service_unavailable'),
-  detail: z.string(),
-  status: z.literal('error'),
-  ...healthShape,
-});
-
-/** `GET /health/live`. */
-export const Liveness = z.object({ status: z.literal('ok') });
-
-export const FORGOT_PASSWORD_DETAIL = 'If an account exists for this email, a reset link has been sent.';
-export const RESET_PASSWORD_DETAIL = 'Password has been reset.';
 
 /** `POST /api/auth/forgot-password`: one body for every email, so it reveals no account. */
 export const ForgotPasswordResponse = z.object({ detail: z.literal(FORGOT_PASSWORD_DETAIL) });
@@ -89,22 +47,12 @@ export const ForgotPasswordResponse = z.object({ detail: z.literal(FORGOT_PASSWO
 /** `POST /api/auth/reset-password`. */
 export const ResetPasswordResponse = z.object({ detail: z.literal(RESET_PASSWORD_DETAIL) });
 
-/** `GET /api/admin/users`: one page of users. */
-export const UserList = z.object({
-  count: z.int().check(z.nonnegative()),
-  page: z.int().check(z.minimum(1)),
-  page_size: z.int().check(z.minimum(1)),
-  results: z.array(User),
-});
-
 /** `POST /api/auth/verify-email`. */
 export const VerifyEmailResponse = z.object({ detail: z.literal(EMAIL_VERIFIED_DETAIL) });
 
 /** `POST /api/auth/verify-email/resend`: one body for every email, so it reveals no account. */
 export const ResendVerificationResponse = z.object({ detail: z.literal(VERIFICATION_RESENT_DETAIL) });
 
-/** `POST /api/admin/users/{id}/resend-verification`. */
-export const VerificationSentResponse = z.object({ detail: z.literal(VERIFICATION_SENT_DETAIL) });
 /** One sign-in (a refresh-token family), as `GET /api/auth/sessions` lists it. */
 export const Session = z.object({
   id: z.uuid(),
@@ -114,12 +62,15 @@ export const Session = z.object({
   user_agent: z.nullable(z.string()),
   current: z.boolean(),
 });
+export type SessionResource = z.infer<typeof Session>;
 
 /** `GET /api/auth/sessions` and `GET /api/admin/users/{id}/sessions`. */
 export const SessionList = z.object({ results: z.array(Session) });
+export type SessionList = z.infer<typeof SessionList>;
 
 /** `DELETE /api/auth/sessions`: how many sessions ended. */
 export const SessionsRevoked = z.object({ revoked: z.int().check(z.nonnegative()) });
+export type SessionsRevoked = z.infer<typeof SessionsRevoked>;
 
 /** A public signing key (Ed25519 or P-256): never a private member. */
 export const PublicJwk = z.object({
@@ -131,9 +82,12 @@ export const PublicJwk = z.object({
   alg: z.enum(['EdDSA', 'ES256']),
   use: z.literal('sig'),
 });
+export type PublicJwk = z.infer<typeof PublicJwk>;
 
 /** `GET /.well-known/jwks.json`. */
 export const Jwks = z.object({ keys: z.array(PublicJwk) });
+export type Jwks = z.infer<typeof Jwks>;
+
 /** One entry of the audit log. `details` never holds a password, token, hash, secret, email or name. */
 export const SecurityEvent = z.object({
   id: z.uuid(),
@@ -145,6 +99,7 @@ export const SecurityEvent = z.object({
   user_agent: z.nullable(z.string()),
   details: z.record(z.string(), z.unknown()),
 });
+export type SecurityEventResource = z.infer<typeof SecurityEvent>;
 
 /** `GET /api/auth/security-events` and `GET /api/admin/events`: one page of events. */
 export const SecurityEventList = z.object({
@@ -153,20 +108,28 @@ export const SecurityEventList = z.object({
   page_size: z.int().check(z.minimum(1)),
   results: z.array(SecurityEvent),
 });
+export type SecurityEventPage = z.infer<typeof SecurityEventList>;
+
 // Two-factor authentication (TOTP)
 
 /** Login of a user with TOTP on: no tokens yet, a challenge for `POST /api/auth/login/mfa`. */
 export const MfaChallenge = z.object({
   mfa_required: z.literal(true),
   mfa_token: z.string(),
-  methods: z.array(z.enum(['totp', 'recovery_code'])),
+  methods: z.array(z.enum(MFA_METHODS)),
 });
+export type MfaChallenge = z.infer<typeof MfaChallenge>;
 
 /** `POST /api/auth/mfa/totp/setup`: the only response that ever carries the secret. */
 export const TotpSetupResponse = z.object({ secret: z.string(), otpauth_url: z.string() });
+export type TotpSetupResponse = z.infer<typeof TotpSetupResponse>;
 
 /** Confirmation and regeneration: a set of single-use recovery codes, shown once. */
 export const RecoveryCodesResponse = z.object({ recovery_codes: z.array(z.string()).check(z.length(10)) });
+export type RecoveryCodesResponse = z.infer<typeof RecoveryCodesResponse>;
+
+// Social sign-in
+
 /** A linked social sign-in identity. */
 export const Identity = z.object({
   id: z.uuid(),
@@ -175,6 +138,8 @@ export const Identity = z.object({
   created_at: z.iso.datetime(),
   last_used_at: z.iso.datetime(),
 });
+export type IdentityResource = z.infer<typeof Identity>;
 
 /** `GET /api/auth/identities` and the admin's view of a user's identities. */
 export const IdentityList = z.object({ results: z.array(Identity) });
+export type IdentityList = z.infer<typeof IdentityList>;
