@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/jwt.bench.ts [iterations=2000]
  */
-import '../scripts/load-env.js';
+import '../tools/local/load-env.js';
 import { randomUUID } from 'node:crypto';
 import { signToken, verifyToken } from '../lib/auth/jwt.js';
 import { generatePrivateJwk } from '../lib/auth/keys/generate.js';

@@ -11,7 +11,7 @@ import * as z from 'zod/mini';
 import { createDocument, createSchema, type ZodOpenApiOperationObject, type ZodOpenApiOverride, type ZodOpenApiResponseObject } from 'zod-openapi';
 import { stringify } from 'yaml';
 import packageJson from '../../package.json' with { type: 'json' };
-import { ADMIN_USER_ORDERINGS, AdminUserListQuery, AdminUserPatchBody, MAX_PAGE_SIZE } from '../admin/schemas.js';
+import { ADMIN_USER_ORDERINGS, AdminUserListQuery, AdminUserPatchBody, MAX_PAGE_SIZE } from '../../lib/admin/schemas.js';
 import {
   ChangePasswordBody,
   Email,
@@ -27,12 +27,12 @@ import {
   ResetPasswordBody,
   UpdateMeBody,
   VerifyEmailBody,
-} from '../auth/schemas.js';
-import { EMAIL_VERIFIED_DETAIL, VERIFICATION_RESENT_DETAIL, VERIFICATION_SENT_DETAIL } from '../auth/verification/messages.js';
-import { AdminEventsQuery, SecurityEventsQuery } from '../auth/events/schemas.js';
-import { LoginMfaBody, MfaCode, MfaReauthBody, TotpConfirmBody, TotpSetupBody } from '../auth/mfa/schemas.js';
-import { AuthorizeQuery, ExchangeBody, IdTokenBody } from '../auth/oidc/schemas.js';
-import { type FieldError, Problem as ProblemError, PROBLEM_STATUS, type ProblemCode, problems } from '../http/problem.js';
+} from '../../lib/auth/schemas.js';
+import { EMAIL_VERIFIED_DETAIL, VERIFICATION_RESENT_DETAIL, VERIFICATION_SENT_DETAIL } from '../../lib/auth/verification/messages.js';
+import { AdminEventsQuery, SecurityEventsQuery } from '../../lib/auth/events/schemas.js';
+import { LoginMfaBody, MfaCode, MfaReauthBody, TotpConfirmBody, TotpSetupBody } from '../../lib/auth/mfa/schemas.js';
+import { AuthorizeQuery, ExchangeBody, IdTokenBody } from '../../lib/auth/oidc/schemas.js';
+import { type FieldError, Problem as ProblemError, PROBLEM_STATUS, type ProblemCode, problems } from '../../lib/http/problem.js';
 import {
   AuthResponse,
   FieldError as FieldErrorSchema,
@@ -62,7 +62,7 @@ import {
   UserList,
   VerificationSentResponse,
   VerifyEmailResponse,
-} from './responses.js';
+} from '../../lib/openapi/responses.js';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
 type Responses = ZodOpenApiOperationObject['responses'];

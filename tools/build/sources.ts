@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { contentHash, embed, type EmbeddedFile } from './embedded.js';
+import { contentHash, embed, type EmbeddedFile } from '../../lib/docs/embedded.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const require = createRequire(import.meta.url);

@@ -16,7 +16,7 @@
  * `is_staff` and `is_superuser` become old AND new): the import can carry a deactivation over
  * but never grants anything to an account that someone may have registered here first.
  */
-import { sql } from '../db/sql.js';
+import { sql } from '../../lib/db/sql.js';
 import {
   describePasswordFormat,
   mapDjangoRecord,
@@ -26,7 +26,7 @@ import {
   type UserRecord,
   type WarningKind,
 } from './records.js';
-import { Email } from '../auth/schemas.js';
+import { Email } from '../../lib/auth/schemas.js';
 import { ImportError, openSource, type SourceSpec } from './sources.js';
 
 export { ImportError, type SourceSpec } from './sources.js';

@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin as EsbuildPlugin } from 'esbuild';
-import { adminPageCsp } from '../admin/page-csp.js';
-import { DOCS_INPUTS, docsAssetsModule, OPENAPI_YAML, specModule } from '../docs/build.js';
+import { adminPageCsp } from '../../lib/admin/page-csp.js';
+import { DOCS_INPUTS, docsAssetsModule, OPENAPI_YAML, specModule } from './sources.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const ADMIN_PAGE_HTML = `${root}lib/admin/admin-page.html`;
