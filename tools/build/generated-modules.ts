@@ -1,45 +1,47 @@
 /**
- * The modules that embed files into the Lambda bundles (`*.generated.js`: the admin page, the
- * documentation assets, the OpenAPI document) exist only inside a build: every bundler that loads
- * our code produces them from their sources as it goes, so no step has to run first and no
- * generated file can be stale. serverless-esbuild (`serverless package|deploy|offline`, through
- * serverless/esbuild-plugins.cjs) and `npm run bench` use {@link generatedModulesEsbuild}; vitest
- * uses {@link generatedModulesVite}. tsc reads their types from the committed `*.generated.d.ts`.
+ * The one step that embeds files into the Lambda bundles. The `*.generated.js` modules (the admin
+ * page, the documentation assets, the OpenAPI document) exist only inside a build: every bundler
+ * that loads our code produces them from their sources as it goes, so no step has to run first and
+ * no generated file can be stale. Each is listed once in {@link GENERATED_MODULES} and written the
+ * same way: its exports as JSON literals ({@link generatedModuleSource}).
+ *
+ * serverless-esbuild (`serverless package|deploy|offline`, through serverless/esbuild-plugins.cjs)
+ * and `npm run bench` use {@link generatedModulesEsbuild}; vitest uses {@link generatedModulesVite}.
+ * tsc reads their types from the committed `*.generated.d.ts` next to each import.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin as EsbuildPlugin } from 'esbuild';
-import { adminPageCsp } from '../../lib/admin/page-csp.js';
-import { DOCS_INPUTS, docsAssetsModule, OPENAPI_YAML, specModule } from './sources.js';
+import { ADMIN_PAGE_HTML, adminPageExports, DOCS_ASSET_INPUTS, docsAssetsExports, OPENAPI_YAML, openApiSpecExports } from './sources.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const ADMIN_PAGE_HTML = `${root}lib/admin/admin-page.html`;
-
-/** The source of `lib/admin/page.generated.js`: the page byte for byte (its CSP hashes are computed from it). */
-function adminPageModule(): string {
-  const html = readFileSync(ADMIN_PAGE_HTML, 'utf8');
-  adminPageCsp(html); // throws, failing the build, when the page's inline blocks are not as the CSP expects
-  return `export const ADMIN_PAGE_HTML = ${JSON.stringify(html)};\n`;
-}
 
 interface GeneratedModule {
-  source: () => string;
-  /** The files it is made from. */
+  /** Its exports, read from the sources now. */
+  exports: () => Record<string, unknown>;
+  /** The files it is made from, so a watcher rebuilds when one changes. */
   inputs: string[];
 }
 
 /** By path from the project root, as the importing code names them (`.js`). */
-const MODULES: Record<string, GeneratedModule> = {
-  'lib/admin/page.generated.js': { source: adminPageModule, inputs: [ADMIN_PAGE_HTML] },
-  'lib/docs/assets.generated.js': { source: docsAssetsModule, inputs: DOCS_INPUTS },
-  'lib/openapi/spec.generated.js': { source: specModule, inputs: [OPENAPI_YAML] },
+export const GENERATED_MODULES: Readonly<Record<string, GeneratedModule>> = {
+  'lib/admin/page.generated.js': { exports: adminPageExports, inputs: [ADMIN_PAGE_HTML] },
+  'lib/docs/assets.generated.js': { exports: docsAssetsExports, inputs: DOCS_ASSET_INPUTS },
+  'lib/openapi/spec.generated.js': { exports: openApiSpecExports, inputs: [OPENAPI_YAML] },
 };
+
+/** A module's JavaScript: one `export const` per export, its value as a JSON literal. */
+export function generatedModuleSource(module: GeneratedModule): string {
+  return Object.entries(module.exports())
+    .map(([name, value]) => `export const ${name} = ${JSON.stringify(value)};\n`)
+    .join('');
+}
 
 const GENERATED = /\.generated\.js$/;
 
 /** The generated module at this path, if it is one of ours (else the import resolves as usual). */
-const generatedModule = (absolutePath: string): GeneratedModule | undefined => MODULES[relative(root, absolutePath).split('\\').join('/')];
+const generatedModule = (absolutePath: string): GeneratedModule | undefined =>
+  GENERATED_MODULES[relative(root, absolutePath).split('\\').join('/')];
 
 /** The esbuild plugin: resolves `*.generated.js` imports to modules built from their sources. */
 export function generatedModulesEsbuild(): EsbuildPlugin {
@@ -52,7 +54,7 @@ export function generatedModulesEsbuild(): EsbuildPlugin {
       });
       build.onLoad({ filter: /.*/, namespace: 'generated' }, (args) => {
         const module = generatedModule(args.path)!;
-        return { contents: module.source(), loader: 'js', watchFiles: module.inputs };
+        return { contents: generatedModuleSource(module), loader: 'js', watchFiles: module.inputs };
       });
     },
   };
@@ -69,7 +71,8 @@ export function generatedModulesVite() {
       return generatedModule(path) ? path : null;
     },
     load(id: string) {
-      return generatedModule(id)?.source() ?? null;
+      const module = generatedModule(id);
+      return module ? generatedModuleSource(module) : null;
     },
   };
 }
