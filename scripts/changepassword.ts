@@ -4,7 +4,7 @@
  * three attempts. Every session (refresh token) of the user is revoked with the change.
  *
  * Exit codes: 0 changed, 2 usage (no email, or no terminal), 4 no acceptable password after three
- * attempts, 5 database not migrated, 6 no such user, 1 anything else (see scripts/cli.ts).
+ * attempts, 5 database not migrated, 6 no such user, 1 anything else (see tools/cli.ts).
  */
 import '../tools/local/load-env.js';
 import { parseArgs } from 'node:util';

@@ -10,7 +10,7 @@
  * in shell history and `ps`.
  *
  * Exit codes: 0 created, 2 usage/invalid input, 3 email taken, 4 password rejected by the policy,
- * 5 database not migrated, 1 anything else (see scripts/cli.ts).
+ * 5 database not migrated, 1 anything else (see tools/cli.ts).
  */
 import '../tools/local/load-env.js';
 import { parseArgs } from 'node:util';

@@ -1,7 +1,7 @@
 /**
  * `npm run import:django -- --from-url postgres://… | --from-file users.csv|users.json`
  * Imports the Django service's users (with their password hashes) into DATABASE_URL.
- * The work is `lib/import/django.ts`; this file parses arguments, draws progress and prints the
+ * The work is `tools/django-import/django.ts`; this file parses arguments, draws progress and prints the
  * summary. Exit codes: 0 done (skipped rows included), 1 fatal error, 2 bad arguments.
  */
 import '../tools/local/load-env.js';

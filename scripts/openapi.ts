@@ -1,5 +1,5 @@
 /**
- * `npm run openapi`: regenerates openapi.yaml from the route schemas (lib/openapi/document.ts);
+ * `npm run openapi`: regenerates openapi.yaml from the route schemas (tools/openapi/document.ts);
  * every build embeds it from there. Commit openapi.yaml with the change that caused it:
  * `tests/openapi.test.ts` fails while the committed file differs from what the code generates.
  */

@@ -1,7 +1,8 @@
 /**
  * Imports the Django service's users into `users`, keeping their password hashes so nobody has to
- * reset a password: login verifies the Django hash and re-hashes it to bcrypt on first success
- * (`lib/auth/account.ts`). `npm run import:django` is a thin CLI over {@link importDjangoUsers}.
+ * reset a password: login verifies the Django hash (`lib/auth/passwords.ts`) and re-hashes it to
+ * bcrypt on first success (`lib/auth/login.ts`). `npm run import:django` is a thin CLI over
+ * {@link importDjangoUsers}.
  *
  * Two passes over one consistent view of the source: the first finds emails that several source
  * rows share once normalised (`Ann@x.com` and `ann@x.com` are one account here, two in Django);
