@@ -9,7 +9,7 @@
 import '../tools/local/load-env.js';
 import { randomUUID } from 'node:crypto';
 import { signToken, verifyToken } from '../lib/auth/jwt.js';
-import { generatePrivateJwk } from '../lib/auth/keys/generate.js';
+import { generatePrivateJwk } from '../tools/auth/keys-generate.js';
 import { buildKeyring } from '../lib/auth/keys/keyring.js';
 import { loadConfig } from '../lib/config.js';
 import { summarize } from './stats.js';

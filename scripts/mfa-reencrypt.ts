@@ -3,7 +3,7 @@
  * the first time), re-seals every TOTP secret with it; then the older keys can be removed.
  */
 import '../tools/local/load-env.js';
-import { reencryptSecrets } from '../lib/auth/mfa/rotation.js';
+import { reencryptSecrets } from '../tools/auth/mfa-reencrypt.js';
 import { closeSql } from '../lib/db/sql.js';
 
 try {
