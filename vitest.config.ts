@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { generatedModulesVite } from './lib/build/generated-modules.js';
+import { generatedModulesVite } from './tools/build/generated-modules.js';
 
 export default defineConfig({
   // The `*.generated.js` modules are built from their sources, as in the Lambda bundles.

@@ -10,7 +10,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
-import { generatedModulesEsbuild } from '../lib/build/generated-modules.js';
+import { generatedModulesEsbuild } from '../tools/build/generated-modules.js';
 import { median } from './stats.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));

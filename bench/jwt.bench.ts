@@ -6,10 +6,10 @@
  *
  *   npx tsx bench/jwt.bench.ts [iterations=2000]
  */
-import '../scripts/load-env.js';
+import '../tools/local/load-env.js';
 import { randomUUID } from 'node:crypto';
 import { signToken, verifyToken } from '../lib/auth/jwt.js';
-import { generatePrivateJwk } from '../lib/auth/keys/generate.js';
+import { generatePrivateJwk } from '../tools/auth/keys-generate.js';
 import { buildKeyring } from '../lib/auth/keys/keyring.js';
 import { loadConfig } from '../lib/config.js';
 import { summarize } from './stats.js';

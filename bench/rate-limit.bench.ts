@@ -10,7 +10,7 @@
  * Needs Redis at REDIS_URL (default redis://127.0.0.1:6379). Keys live under
  * `${REDIS_KEY_PREFIX}bench:` and are deleted afterwards.
  */
-import '../scripts/load-env.js';
+import '../tools/local/load-env.js';
 import { Redis as IORedis } from 'ioredis';
 import { config } from '../lib/config.js';
 import { buildLimiter } from '../lib/rate-limit.js';

@@ -23,7 +23,7 @@
  *
  * Prints tables; writes the same figures to bench/results/<timestamp>.json (and .md).
  */
-import '../scripts/load-env.js';
+import '../tools/local/load-env.js';
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,10 +32,10 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import postgres from 'postgres';
 import { CONFIG_VARIABLES, config } from '../lib/config.js';
-import { migrateDatabase } from '../lib/db/migrate.js';
+import { migrateDatabase } from '../tools/db/migrate.js';
 import { closeRedis, redis } from '../lib/redis.js';
-import { startSesEmulator } from '../scripts/ses-local.js';
-import { describeDatabase, requireServices } from '../scripts/services.js';
+import { startSesEmulator } from '../tools/local/ses-local.js';
+import { describeDatabase, requireServices } from '../tools/local/services.js';
 import { dropDatabase } from '../tests/helpers/database.js';
 import { startFaultProxy } from '../tests/helpers/fault-proxy.js';
 import { freePort } from '../tests/helpers/ports.js';

@@ -4,15 +4,15 @@
  * three attempts. Every session (refresh token) of the user is revoked with the change.
  *
  * Exit codes: 0 changed, 2 usage (no email, or no terminal), 4 no acceptable password after three
- * attempts, 5 database not migrated, 6 no such user, 1 anything else (see scripts/cli.ts).
+ * attempts, 5 database not migrated, 6 no such user, 1 anything else (see tools/cli.ts).
  */
-import './load-env.js';
+import '../tools/local/load-env.js';
 import { parseArgs } from 'node:util';
 import { setPassword } from '../lib/auth/account.js';
 import { checkPasswordPolicy } from '../lib/auth/password-policy.js';
 import { findUserByEmail } from '../lib/auth/users.js';
-import { CliExit, EXIT, openTerminal, runCli } from './cli.js';
-import { requireServices } from './services.js';
+import { CliExit, EXIT, openTerminal, runCli } from '../tools/cli.js';
+import { requireServices } from '../tools/local/services.js';
 
 const HELP = `Usage: npm run changepassword -- <email>
 

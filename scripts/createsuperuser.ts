@@ -10,9 +10,9 @@
  * in shell history and `ps`.
  *
  * Exit codes: 0 created, 2 usage/invalid input, 3 email taken, 4 password rejected by the policy,
- * 5 database not migrated, 1 anything else (see scripts/cli.ts).
+ * 5 database not migrated, 1 anything else (see tools/cli.ts).
  */
-import './load-env.js';
+import '../tools/local/load-env.js';
 import { parseArgs } from 'node:util';
 import * as z from 'zod/mini';
 import { checkPasswordPolicy } from '../lib/auth/password-policy.js';
@@ -20,8 +20,8 @@ import { hashPassword } from '../lib/auth/passwords.js';
 import { Email, FullName } from '../lib/auth/schemas.js';
 import { createUser, findUserByEmail } from '../lib/auth/users.js';
 import { Problem } from '../lib/http/problem.js';
-import { CliExit, EXIT, openTerminal, runCli, type Terminal } from './cli.js';
-import { requireServices } from './services.js';
+import { CliExit, EXIT, openTerminal, runCli, type Terminal } from '../tools/cli.js';
+import { requireServices } from '../tools/local/services.js';
 
 const HELP = `Usage: npm run createsuperuser [-- [--no-input] [--email EMAIL] [--full-name NAME]]
 

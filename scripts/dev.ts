@@ -3,13 +3,13 @@
  * migrations, starts the SES emulator (http://localhost:8005) and serverless-offline on
  * http://localhost:3000 (no stage prefix), rebuilding functions on edit.
  */
-import './load-env.js';
+import '../tools/local/load-env.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { config } from '../lib/config.js';
-import { migrateDatabase } from '../lib/db/migrate.js';
-import { startSesEmulator } from './ses-local.js';
-import { describeDatabase, requireServices } from './services.js';
+import { migrateDatabase } from '../tools/db/migrate.js';
+import { startSesEmulator } from '../tools/local/ses-local.js';
+import { describeDatabase, requireServices } from '../tools/local/services.js';
 
 await requireServices();
 await migrateDatabase(config.database.url);

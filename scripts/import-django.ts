@@ -1,17 +1,17 @@
 /**
  * `npm run import:django -- --from-url postgres://… | --from-file users.csv|users.json`
  * Imports the Django service's users (with their password hashes) into DATABASE_URL.
- * The work is `lib/import/django.ts`; this file parses arguments, draws progress and prints the
+ * The work is `tools/django-import/django.ts`; this file parses arguments, draws progress and prints the
  * summary. Exit codes: 0 done (skipped rows included), 1 fatal error, 2 bad arguments.
  */
-import './load-env.js';
+import '../tools/local/load-env.js';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { config } from '../lib/config.js';
 import { closeSql } from '../lib/db/sql.js';
-import { DEFAULT_BATCH_SIZE, ImportError, importDjangoUsers, type SourceSpec } from '../lib/import/django.js';
-import { formatSummary } from '../lib/import/summary.js';
-import { describeDatabase, requireServices } from './services.js';
+import { DEFAULT_BATCH_SIZE, ImportError, importDjangoUsers, type SourceSpec } from '../tools/django-import/django.js';
+import { formatSummary } from '../tools/django-import/summary.js';
+import { describeDatabase, requireServices } from '../tools/local/services.js';
 
 const USAGE = `Usage: npm run import:django -- (--from-url <postgres-url> [--table <name>] | --from-file <path.csv|path.json>)
                               [--dry-run] [--batch-size <n>] [--json] [--id-map <path.csv>] [--mark-verified]

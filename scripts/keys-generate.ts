@@ -4,7 +4,7 @@
  * deploy, then point JWT_ACTIVE_KID at it: docs/signing-keys-and-sessions.md.
  */
 import { parseArgs } from 'node:util';
-import { generatePrivateJwk } from '../lib/auth/keys/generate.js';
+import { generatePrivateJwk } from '../tools/auth/keys-generate.js';
 
 const { values } = parseArgs({ options: { alg: { type: 'string', default: 'EdDSA' }, kid: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
 if (values.help) {

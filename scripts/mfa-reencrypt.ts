@@ -2,8 +2,8 @@
  * `npm run mfa:reencrypt` — after adding a new first key to MFA_ENCRYPTION_KEY (or setting it for
  * the first time), re-seals every TOTP secret with it; then the older keys can be removed.
  */
-import './load-env.js';
-import { reencryptSecrets } from '../lib/auth/mfa/rotation.js';
+import '../tools/local/load-env.js';
+import { reencryptSecrets } from '../tools/auth/mfa-reencrypt.js';
 import { closeSql } from '../lib/db/sql.js';
 
 try {

@@ -1,8 +1,8 @@
 /** `npm run db:migrate` — creates the database if needed and applies every pending migration. */
-import './load-env.js';
+import '../tools/local/load-env.js';
 import { config } from '../lib/config.js';
-import { migrateDatabase } from '../lib/db/migrate.js';
-import { describeDatabase, requireServices } from './services.js';
+import { migrateDatabase } from '../tools/db/migrate.js';
+import { describeDatabase, requireServices } from '../tools/local/services.js';
 
 await requireServices({ redis: false });
 const started = performance.now();

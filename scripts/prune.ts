@@ -1,9 +1,9 @@
 /** `npm run db:prune` — runs the retention job (lib/retention/prune.ts) once, now. */
-import './load-env.js';
+import '../tools/local/load-env.js';
 import { config } from '../lib/config.js';
 import { closeSql } from '../lib/db/sql.js';
 import { pruneExpiredRows } from '../lib/retention/prune.js';
-import { describeDatabase, requireServices } from './services.js';
+import { describeDatabase, requireServices } from '../tools/local/services.js';
 
 await requireServices({ redis: false });
 try {

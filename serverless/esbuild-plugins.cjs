@@ -1,9 +1,9 @@
 // serverless-esbuild's `plugins` option: it loads this file with require(), so the TypeScript
-// plugin (lib/build/generated-modules.ts) comes in through tsx, once per process.
+// plugin (tools/build/generated-modules.ts) comes in through tsx, once per process.
 const { tsImport } = require('tsx/esm/api');
 
 let loaded;
-const load = () => (loaded ??= tsImport('../lib/build/generated-modules.ts', __filename));
+const load = () => (loaded ??= tsImport('../tools/build/generated-modules.ts', __filename));
 
 module.exports = [
   {

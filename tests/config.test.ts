@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generatePrivateJwk } from '../lib/auth/keys/generate.js';
+import { generatePrivateJwk } from '../tools/auth/keys-generate.js';
 import { ConfigError, loadConfig, parseRateLimit } from '../lib/config.js';
 import { productionConfig } from './helpers/production-config.js';
 

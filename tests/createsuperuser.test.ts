@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { checkPasswordPolicy } from '../lib/auth/password-policy.js';
 import { findUserByEmail } from '../lib/auth/users.js';
-import { ensureDatabase } from '../lib/db/migrate.js';
+import { ensureDatabase } from '../tools/db/migrate.js';
 import { handler as refreshHandler } from '../functions/auth-refresh.js';
 import { createAccount } from './helpers/admin.js';
 import { dropDatabase, uniqueDatabaseUrl } from './helpers/database.js';

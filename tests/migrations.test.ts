@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrateDatabase } from '../lib/db/migrate.js';
+import { migrateDatabase } from '../tools/db/migrate.js';
 import { dropDatabase, uniqueDatabaseUrl } from './helpers/database.js';
 
 const created: string[] = [];

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { handler as docsSpec } from '../functions/docs-spec.js';
 import routes from '../lib/http/routes.json' with { type: 'json' };
-import { openApiYaml } from '../lib/openapi/document.js';
+import { openApiYaml } from '../tools/openapi/document.js';
 import { documentedRoutes, expectMatchesSpec, spec } from './helpers/contract.js';
 import { call } from './helpers/http.js';
 

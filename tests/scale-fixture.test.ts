@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadScaleFixture, parseScale } from '../bench/scale-fixture.js';
-import { migrateDatabase } from '../lib/db/migrate.js';
+import { migrateDatabase } from '../tools/db/migrate.js';
 import { dropDatabase, uniqueDatabaseUrl } from './helpers/database.js';
 
 const url = uniqueDatabaseUrl(process.env.DATABASE_URL!, 'scale');

@@ -6,7 +6,7 @@ import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as jwks } from '../functions/jwks.js';
 import { signToken, verifyToken } from '../lib/auth/jwt.js';
-import { generatePrivateJwk } from '../lib/auth/keys/generate.js';
+import { generatePrivateJwk } from '../tools/auth/keys-generate.js';
 import { buildKeyring } from '../lib/auth/keys/keyring.js';
 import { config, ConfigError, loadConfig } from '../lib/config.js';
 import { productionConfig } from './helpers/production-config.js';

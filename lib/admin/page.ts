@@ -1,6 +1,6 @@
 /**
  * The `GET /admin` response. Every build embeds lib/admin/admin-page.html as
- * `./page.generated.js` (lib/build/generated-modules.ts), and its CSP is computed once
+ * `./page.generated.js` (tools/build/generated-modules.ts), and its CSP is computed once
  * per cold start: a page whose hashes do not match its own code fails loudly at the first
  * request instead of rendering without its script.
  */

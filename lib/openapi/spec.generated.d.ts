@@ -1,4 +1,4 @@
-// Types of a module produced inside each build from openapi.yaml (lib/build/generated-modules.ts, lib/docs/build.ts).
+// Types of a module produced inside each build from openapi.yaml (tools/build/generated-modules.ts, tools/build/sources.ts).
 import type { EmbeddedFile } from '../docs/embedded.js';
 
 /** The OpenAPI document as JSON. */

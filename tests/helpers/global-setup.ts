@@ -4,15 +4,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
-import '../../scripts/load-env.js';
+import '../../tools/local/load-env.js';
 import { freePort } from './ports.js';
 
 export default async function setup(project: TestProject) {
   process.env.APP_ENV = 'test';
   const { config } = await import('../../lib/config.js');
-  const { requireServices } = await import('../../scripts/services.js');
-  const { migrateDatabase } = await import('../../lib/db/migrate.js');
-  const { startSesEmulator } = await import('../../scripts/ses-local.js');
+  const { requireServices } = await import('../../tools/local/services.js');
+  const { migrateDatabase } = await import('../../tools/db/migrate.js');
+  const { startSesEmulator } = await import('../../tools/local/ses-local.js');
   await requireServices();
 
   const runId = `${process.pid}_${randomBytes(3).toString('hex')}`;

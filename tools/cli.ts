@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import { config } from '../lib/config.js';
 import { closeSql } from '../lib/db/sql.js';
-import { describeDatabase } from './services.js';
+import { describeDatabase } from './local/services.js';
 
 /** Exit codes, distinct so that scripts and CI can tell outcomes apart. */
 export const EXIT = {

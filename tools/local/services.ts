@@ -3,7 +3,7 @@
  * within seconds with a message saying what to start, instead of hanging on a connect timeout.
  */
 import { connect } from 'node:net';
-import { config } from '../lib/config.js';
+import { config } from '../../lib/config.js';
 
 /** Resolves true when a TCP connection to host:port opens within `timeoutMs`. */
 export function isPortOpen(host: string, port: number, timeoutMs = 1500): Promise<boolean> {

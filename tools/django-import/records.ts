@@ -6,8 +6,8 @@
  * The importer never guesses at a value it cannot read: an unreadable flag or date skips the row
  * with a reason, because importing `is_active` or `is_staff` wrongly would change who may sign in.
  */
-import { describeDjangoHash } from '../auth/django-hashers.js';
-import { Email } from '../auth/schemas.js';
+import { describeDjangoHash } from '../../lib/auth/django-hashers.js';
+import { Email } from '../../lib/auth/schemas.js';
 
 /** A value as a source delivers it: CSV and the database give strings, JSON gives its own types. */
 export type SourceValue = string | number | boolean | null | undefined;

@@ -1,11 +1,12 @@
 /**
- * The build step behind the documentation functions (never bundled into one): the source of two
- * modules that exist only inside a build (see lib/build/generated-modules.ts), holding files as
- * {@link EmbeddedFile}s.
+ * What each generated module holds (tools/build/generated-modules.ts writes them): the values a
+ * Lambda imports, read from their source files at build time. Each function returns the module's
+ * exports; none of this code is bundled into a function.
  *
+ * - `lib/admin/page.generated.js`: `lib/admin/admin-page.html`, byte for byte.
  * - `lib/docs/assets.generated.js`: Swagger UI's and ReDoc's scripts and stylesheet (from
- *   node_modules) and the Swagger UI initializer, under content-hashed names so browsers may cache
- *   them for a year. Imported by `functions/docs-pages.ts` only.
+ *   node_modules) and the Swagger UI initializer, as {@link EmbeddedFile}s under content-hashed
+ *   names so browsers may cache them for a year. Imported by `functions/docs-pages.ts` only.
  * - `lib/openapi/spec.generated.js`: the committed `openapi.yaml`, and the same document as JSON.
  *   Imported by `functions/docs-spec.ts` only, so zod-openapi never reaches a Lambda.
  */
@@ -13,12 +14,16 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { contentHash, embed, type EmbeddedFile } from './embedded.js';
+import { adminPageCsp } from '../../lib/admin/page-csp.js';
+import type { DocsAssetKey } from '../../lib/docs/assets.generated.js';
+import { contentHash, embed, type EmbeddedFile } from '../../lib/docs/embedded.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const require = createRequire(import.meta.url);
 
 export const OPENAPI_YAML = `${root}openapi.yaml`;
+export const ADMIN_PAGE_HTML = `${root}lib/admin/admin-page.html`;
+const SWAGGER_INITIALIZER = `${root}lib/docs/swagger-initializer.js`;
 
 /** Hashed names never change content: cache them for a year. */
 const IMMUTABLE = { 'Cache-Control': 'public, max-age=31536000, immutable' };
@@ -41,7 +46,7 @@ interface Source {
 const SOURCES = {
   swaggerUiJs: { from: 'swagger-ui-dist/swagger-ui-bundle.js', name: 'swagger-ui-bundle.js', contentType: JS },
   swaggerUiCss: { from: 'swagger-ui-dist/swagger-ui.css', name: 'swagger-ui.css', contentType: CSS },
-  swaggerInitializer: { from: `${root}lib/docs/swagger-initializer.js`, name: 'swagger-initializer.js', contentType: JS },
+  swaggerInitializer: { from: SWAGGER_INITIALIZER, name: 'swagger-initializer.js', contentType: JS },
   redocJs: {
     from: 'redoc/bundles/redoc.standalone.js',
     name: 'redoc.standalone.js',
@@ -50,7 +55,7 @@ const SOURCES = {
     // block it, but the browser still tries): an empty inline image instead, and no request.
     patches: [['"https://cdn.redoc.ly/redoc/logo-mini.svg"', '"data:image/svg+xml,%3Csvg xmlns=\'http://www.w3.org/2000/svg\'/%3E"']],
   },
-} as const satisfies Record<string, Source>;
+} as const satisfies Record<DocsAssetKey, Source>;
 
 function applyPatches(source: Source, content: string): string {
   for (const [from, to] of source.patches ?? []) {
@@ -66,14 +71,18 @@ const withoutSourceMap = (content: string) => content.replace(/\n?\/[/*][#@] sou
 /** `swagger-ui.css` → `swagger-ui.<hash>.css`. */
 const hashedName = (name: string, content: string) => name.replace(/(\.[a-z]+)$/, `.${contentHash(content).slice(0, 12)}$1`);
 
-/** The keys of `DOCS_ASSETS`, for the module's type declaration. */
-export type DocsAssetKey = keyof typeof SOURCES;
+/** `lib/admin/page.generated.js`: the page byte for byte (its CSP hashes are computed from it). */
+export function adminPageExports() {
+  const html = readFileSync(ADMIN_PAGE_HTML, 'utf8');
+  adminPageCsp(html); // throws, failing the build, when the page's inline blocks are not as the CSP expects
+  return { ADMIN_PAGE_HTML: html };
+}
 
-/** The files the modules embed, so a watcher can rebuild when one changes. */
-export const DOCS_INPUTS = [OPENAPI_YAML, SOURCES.swaggerInitializer.from];
+/** The files of `lib/docs/assets.generated.js` that can change without an npm upgrade. */
+export const DOCS_ASSET_INPUTS = [SWAGGER_INITIALIZER];
 
-/** The source of `lib/docs/assets.generated.js`. */
-export function docsAssetsModule(): string {
+/** `lib/docs/assets.generated.js`. */
+export function docsAssetsExports() {
   const assets = Object.fromEntries(
     Object.entries(SOURCES).map(([key, source]: [string, Source]) => {
       const path = source.from.startsWith('/') ? source.from : require.resolve(source.from);
@@ -81,16 +90,15 @@ export function docsAssetsModule(): string {
       return [key, { name: hashedName(source.name, content), file: embed(content, source.contentType, IMMUTABLE) }];
     }),
   );
-  return `export const DOCS_ASSETS = ${JSON.stringify(assets)};\n`;
+  return { DOCS_ASSETS: assets };
 }
 
-/** The source of `lib/openapi/spec.generated.js`, from the committed `openapi.yaml`. */
-export function specModule(): string {
+/** `lib/openapi/spec.generated.js`, from the committed `openapi.yaml`. */
+export function openApiSpecExports() {
   const yaml = readFileSync(OPENAPI_YAML, 'utf8');
   const json = `${JSON.stringify(parse(yaml), null, 2)}\n`;
-  return [
-    `export const OPENAPI_JSON = ${JSON.stringify(embed(json, 'application/json; charset=utf-8', REVALIDATE))};`,
-    `export const OPENAPI_YAML = ${JSON.stringify(embed(yaml, 'application/yaml; charset=utf-8', REVALIDATE))};`,
-    '',
-  ].join('\n');
+  return {
+    OPENAPI_JSON: embed(json, 'application/json; charset=utf-8', REVALIDATE),
+    OPENAPI_YAML: embed(yaml, 'application/yaml; charset=utf-8', REVALIDATE),
+  };
 }

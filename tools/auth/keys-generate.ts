@@ -1,6 +1,6 @@
 /** A new private signing JWK (`npm run keys:generate`, and tests). */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { AsymmetricAlgorithm } from './jwk.js';
+import type { AsymmetricAlgorithm } from '../../lib/auth/keys/jwk.js';
 
 /** A private JWK with `kid` (date + random suffix unless given), `alg` and `use`. */
 export function generatePrivateJwk(alg: AsymmetricAlgorithm = 'EdDSA', kid?: string) {

@@ -1,7 +1,8 @@
 /**
  * Imports the Django service's users into `users`, keeping their password hashes so nobody has to
- * reset a password: login verifies the Django hash and re-hashes it to bcrypt on first success
- * (`lib/auth/account.ts`). `npm run import:django` is a thin CLI over {@link importDjangoUsers}.
+ * reset a password: login verifies the Django hash (`lib/auth/passwords.ts`) and re-hashes it to
+ * bcrypt on first success (`lib/auth/login.ts`). `npm run import:django` is a thin CLI over
+ * {@link importDjangoUsers}.
  *
  * Two passes over one consistent view of the source: the first finds emails that several source
  * rows share once normalised (`Ann@x.com` and `ann@x.com` are one account here, two in Django);
@@ -16,7 +17,7 @@
  * `is_staff` and `is_superuser` become old AND new): the import can carry a deactivation over
  * but never grants anything to an account that someone may have registered here first.
  */
-import { sql } from '../db/sql.js';
+import { sql } from '../../lib/db/sql.js';
 import {
   describePasswordFormat,
   mapDjangoRecord,
@@ -26,7 +27,7 @@ import {
   type UserRecord,
   type WarningKind,
 } from './records.js';
-import { Email } from '../auth/schemas.js';
+import { Email } from '../../lib/auth/schemas.js';
 import { ImportError, openSource, type SourceSpec } from './sources.js';
 
 export { ImportError, type SourceSpec } from './sources.js';

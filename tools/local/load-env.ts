@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 
-const file = new URL('../.env', import.meta.url);
+const file = new URL('../../.env', import.meta.url);
 if (existsSync(file)) {
   for (const [key, value] of Object.entries(parseEnv(readFileSync(file, 'utf8')))) {
     if (process.env[key] === undefined) process.env[key] = value;

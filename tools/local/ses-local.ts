@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { isPortOpen } from './services.js';
 
-const BIN = fileURLToPath(new URL('../node_modules/.bin/aws-ses-v2-local', import.meta.url));
+const BIN = fileURLToPath(new URL('../../node_modules/.bin/aws-ses-v2-local', import.meta.url));
 
 /** Starts the emulator on host:port unless something already listens there; resolves when ready. */
 export async function startSesEmulator(host = '127.0.0.1', port = 8005): Promise<ChildProcess | undefined> {

@@ -4,9 +4,9 @@
  * setup or reset running meanwhile is never overwritten; running it twice is harmless.
  */
 import { and, eq, notLike } from 'drizzle-orm';
-import { db } from '../../db/index.js';
-import { mfaTotp } from '../../db/schema.js';
-import { openSecret, sealingKeyId, sealSecret } from './secret-box.js';
+import { db } from '../../lib/db/index.js';
+import { mfaTotp } from '../../lib/db/schema.js';
+import { openSecret, sealingKeyId, sealSecret } from '../../lib/auth/mfa/secret-box.js';
 
 export async function reencryptSecrets(batchSize = 500): Promise<{ reencrypted: number; keyId: string }> {
   const keyId = sealingKeyId();
