@@ -22,6 +22,7 @@
  */
 import '../scripts/load-env.js';
 import { createHash } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis as UpstashRedis, type Requester, type UpstashRequest, type UpstashResponse } from '@upstash/redis';
 import { Redis as IORedis } from 'ioredis';
@@ -88,16 +89,22 @@ function floorOperations(direct: IORedis): Operation[] {
 }
 
 /**
- * Times every operation ITERATIONS times, taking turns (a burst of load from elsewhere on the
- * machine spreads over all rows instead of skewing one), after a warm-up.
+ * Times every operation ITERATIONS times, taking turns in a new random order each round: a burst of
+ * load from elsewhere on the machine spreads over all rows instead of skewing one, and so does the
+ * work an HTTP call leaves behind (socket teardown, garbage) for whichever call comes next.
  */
 async function measure(operations: Operation[]): Promise<number[][]> {
   for (let i = 0; i < WARMUP; i++) for (const op of operations) await op.run();
   const samples = operations.map(() => [] as number[]);
+  const order = operations.map((_, index) => index);
   for (let i = 0; i < ITERATIONS; i++) {
-    for (const [index, op] of operations.entries()) {
+    for (let j = order.length - 1; j > 0; j--) {
+      const k = Math.floor(Math.random() * (j + 1));
+      [order[j], order[k]] = [order[k]!, order[j]!];
+    }
+    for (const index of order) {
       const started = performance.now();
-      await op.run();
+      await operations[index]!.run();
       samples[index]!.push(performance.now() - started);
     }
   }
@@ -153,7 +160,10 @@ async function main(): Promise<void> {
     const samples = await measure(operations);
 
     console.log(`\nRedis round trips by transport, ${ITERATIONS} sequential calls each (after ${WARMUP} warm-up), ms`);
-    console.log(`Redis at ${REDIS_URL}, Node ${process.version}${args['rest-url'] ? `; rest-url = ${args['rest-url']}` : ''}\n`);
+    console.log(
+      `Redis at ${REDIS_URL}, Node ${process.version}, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}` +
+        `${args['rest-url'] ? `; rest-url = ${args['rest-url']}` : ''}\n`,
+    );
     const rows = operations.map((op, i) => {
       const s = summarize(samples[i]!);
       return [op.transport, op.operation, ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max)];
