@@ -2,8 +2,9 @@
  * One Redis client for the whole service, with one API (`@upstash/redis`) over two transports:
  * Upstash's REST protocol when `UPSTASH_REDIS_REST_URL` is set (serverless-friendly: no sockets
  * to keep warm), otherwise plain Redis over TCP at `REDIS_URL` (local Redis, ElastiCache) through
- * a custom requester on node-redis. Every call is bounded by `REDIS_TIMEOUT_MS`, so a stalled
- * Redis costs a request that long, never the Lambda's whole timeout.
+ * a custom requester on ioredis. Every call is bounded by `REDIS_TIMEOUT_MS`, so a stalled
+ * Redis costs a request that long, never the Lambda's whole timeout. Why both transports, and
+ * what each costs: docs/redis-transports.md.
  */
 import { createHash } from 'node:crypto';
 import { errors, Redis, type RedisConfigNodejs, type Requester, type UpstashRequest, type UpstashResponse } from '@upstash/redis';
@@ -14,7 +15,8 @@ import { DependencyError, dependencyFailure, withTimeout } from './dependencies.
 /**
  * ioredis is loaded at the first TCP connection, not at import: evaluating it adds 30–40 ms to the
  * cold start of every function that imports this module (`npm run bench`), and a function on
- * Upstash REST, or one whose request never reaches Redis, does not need it.
+ * Upstash REST, or one whose request never reaches Redis, does not need it. A stage packaged for
+ * Upstash REST leaves it out of the zips altogether (serverless/esbuild-plugins.cjs).
  */
 const loadIoredis = () => import('ioredis');
 let ioredis: Awaited<ReturnType<typeof loadIoredis>> | undefined;
@@ -106,8 +108,10 @@ export class TcpRequester implements Requester {
     const kind = req.path?.[0];
     const work = async (): Promise<unknown> => {
       if (kind === 'pipeline' || kind === 'multi-exec') {
-        const commands = (req.body as Command[]).map((command) => this.translate(command));
-        const batch = kind === 'pipeline' ? client.pipeline(commands) : client.multi(commands);
+        const batch = kind === 'pipeline' ? client.pipeline() : client.multi();
+        // `call`, not ioredis's per-command methods: they exist only for the lower-case names
+        // ioredis knows, and a REST client may send any command in any case.
+        for (const [name, ...args] of (req.body as Command[]).map((command) => this.translate(command))) batch.call(name!, ...args);
         const results = (await batch.exec()) ?? [];
         return results.map(([error, result]: [Error | null, unknown]) => TcpRequester.answer(error, result));
       }

@@ -2,9 +2,12 @@
  * The service's Redis client on both transports against the real Redis: Upstash REST (through the
  * local bridge) and plain TCP (our TcpRequester). Same commands, same answers, and the same
  * failure: a dead or silent Redis rejects within the timeout with a DependencyError, which the
- * HTTP layer turns into 503.
+ * HTTP layer turns into 503. And the TCP path's client, ioredis, stays out of the bundles of a stage
+ * on Upstash REST (docs/redis-transports.md).
  */
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DependencyError } from '../lib/dependencies.js';
@@ -56,6 +59,31 @@ function client(transport: Transport, dead?: { url: string }): Redis {
   return redis;
 }
 
+/**
+ * Sends a pipeline as it arrives from the wire, past @upstash/redis's own command builders: to the
+ * TCP requester directly, or as the HTTP request Upstash receives (answers base64-decoded back).
+ */
+async function rawBatch(transport: Transport, commands: string[][]): Promise<{ result?: unknown; error?: string }[]> {
+  if (transport === 'tcp') {
+    const requester = new TcpRequester(REDIS_URL, RELAXED_TIMEOUT_MS);
+    try {
+      return (await requester.request({ path: ['pipeline'], body: commands })) as unknown as { result?: unknown; error?: string }[];
+    } finally {
+      await requester.close();
+    }
+  }
+  const response = await fetch(`${bridge.url}/pipeline`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${bridge.token}`, 'upstash-encoding': 'base64' },
+    body: JSON.stringify(commands),
+  });
+  expect(response.status).toBe(200);
+  const replies = (await response.json()) as { result?: unknown; error?: string }[];
+  return replies.map((reply) =>
+    typeof reply.result === 'string' ? { result: Buffer.from(reply.result, 'base64').toString('utf8') } : reply,
+  );
+}
+
 /** The script header @upstash/ratelimit ≥ 2.1 sends, which plain Redis 7 refuses. */
 const SHEBANG_SCRIPT = '#!lua flags=allow-key-locking\nreturn {redis.call("INCRBY", KEYS[1], ARGV[1]), ARGV[2]}';
 
@@ -87,6 +115,15 @@ describe.each(transports)('over %s', (transport) => {
     multi.expire(key('n'), 60);
     expect(await multi.exec()).toEqual([12, 1]);
     expect(await direct.ttl(key('n'))).toBeGreaterThan(0);
+  });
+
+  it('runs any command, in any case, in a batch, as Upstash does', async () => {
+    // @upstash/redis sends lower-case names; other REST clients (and curl) need not.
+    const batch = [['SET', key('raw'), 'v'], ['Get', key('raw')], ['OBJECT', 'ENCODING', key('raw')], ['NOSUCHCOMMAND']];
+    const replies = await rawBatch(transport, batch);
+
+    expect(replies.slice(0, 3)).toEqual([{ result: 'OK' }, { result: 'v' }, { result: 'embstr' }]);
+    expect(replies[3]).toEqual({ error: expect.stringContaining('unknown command') });
   });
 
   it('runs a script with the `#!lua flags=` shebang, then again by the SHA of the original text', async () => {
@@ -158,5 +195,34 @@ describe.each(transports)('a dead Redis over %s', (transport) => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('the function bundles', () => {
+  /** Bundles lib/redis.ts with the serverless build's own plugins, for a stage with this environment. */
+  async function bundledPackages(environment: Record<string, string>): Promise<Set<string>> {
+    const esbuild = await import('esbuild');
+    const require = createRequire(import.meta.url);
+    const plugins = (require('../serverless/esbuild-plugins.cjs') as (sls: unknown) => { name: string }[])({ service: { provider: { environment } } });
+    const { metafile } = await esbuild.build({
+      entryPoints: [fileURLToPath(new URL('../lib/redis.ts', import.meta.url))],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'node',
+      metafile: true,
+      logLevel: 'silent',
+      plugins: plugins.filter((plugin) => plugin.name === 'redis-transport') as never,
+    });
+    return new Set(Object.keys(metafile.inputs).map((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? input));
+  }
+
+  it('leave ioredis out on an Upstash REST stage, and carry it on a REDIS_URL stage', async () => {
+    const rest = await bundledPackages({ UPSTASH_REDIS_REST_URL: 'https://example.upstash.io', REDIS_URL: '' });
+    const tcp = await bundledPackages({ UPSTASH_REDIS_REST_URL: '', REDIS_URL: 'rediss://elasticache.example:6379' });
+
+    expect(rest.has('@upstash/redis')).toBe(true);
+    expect(rest.has('ioredis')).toBe(false);
+    expect(tcp.has('ioredis')).toBe(true);
   });
 });

@@ -1,17 +1,26 @@
 /**
- * A local stand-in for Upstash's REST API over the real Redis, so the service's REST path
- * (`UPSTASH_REDIS_REST_URL`) runs in tests against the same data as the TCP path. No npm package
- * serves this protocol, and the Docker one (serverless-redis-http) is not available here.
+ * A local stand-in for Upstash's REST API over a real Redis, so the service's production path
+ * (`UPSTASH_REDIS_REST_URL`: @upstash/redis's HTTP client, its base64 decoding and error replies,
+ * and lib/redis.ts's RestRedis) runs in tests and benchmarks without Docker or an Upstash account.
+ * Why it exists next to the TCP path, and what it costs: docs/redis-transports.md.
  *
  * It speaks what `@upstash/redis`'s HttpClient sends and expects: `POST /` with one command as a
  * JSON array, `POST /pipeline` and `POST /multi-exec` with an array of commands,
  * `Authorization: Bearer <token>`, and `Upstash-Encoding: base64` (every string in a result
  * base64-encoded, recursively in arrays). Answers are `{ result }` or `{ error }` (400 for a
  * single command; per-entry inside a 200 array for batches), as Upstash does.
+ *
+ * Behind the HTTP layer it runs commands through the service's own TcpRequester, which also does
+ * what Upstash does and plain Redis does not: it accepts @upstash/ratelimit's `#!lua flags=`
+ * script shebang. (serverless-redis-http forwards scripts verbatim, so Redis 7 rejects them.)
+ *
+ * Run on its own, it serves the REST path for `npm run dev` (docs/local-development.md):
+ *   npx tsx tests/helpers/upstash-rest-bridge.ts   # http://127.0.0.1:8079, token local-dev-token
  */
-import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { Redis as IORedis, ReplyError } from 'ioredis';
+import { pathToFileURL } from 'node:url';
+import type { UpstashResponse } from '@upstash/redis';
+import { TcpRequester } from '../../lib/redis.js';
 
 export interface UpstashRestBridge {
   /** The base URL to use as `UPSTASH_REDIS_REST_URL`. */
@@ -23,60 +32,36 @@ export interface UpstashRestBridge {
   close(): Promise<void>;
 }
 
-type Reply = { result: unknown } | { error: string };
+type Reply = UpstashResponse<unknown>;
 
-const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+/** The bridge's own bound on one Redis call; the REST client in front has its own, shorter one. */
+const REDIS_TIMEOUT_MS = 10_000;
 
-/** Base64 for every string (ioredis hands back Buffers when asked, so bytes stay exact). */
+/** Base64 for every string, as Upstash sends them under `Upstash-Encoding: base64`. */
 function encode(value: unknown, base64: boolean): unknown {
-  if (Buffer.isBuffer(value)) return base64 ? value.toString('base64') : value.toString('utf8');
   if (typeof value === 'string') return base64 ? Buffer.from(value).toString('base64') : value;
   if (Array.isArray(value)) return value.map((v) => encode(v, base64));
   return value;
 }
 
-/** Starts the bridge on a free local port, in front of the Redis at `redisUrl`. */
+const encodeReply = (reply: Reply, base64: boolean): Reply => (reply.error === undefined ? { result: encode(reply.result, base64) } : reply);
+
+/** Starts the bridge in front of the Redis at `redisUrl`, on `port` (default: a free one). */
 export async function startUpstashRestBridge(
-  options: { redisUrl?: string; token?: string } = {},
+  options: { redisUrl?: string; token?: string; port?: number } = {},
 ): Promise<UpstashRestBridge> {
   const token = options.token ?? 'bridge-token';
-  const redis = new IORedis(options.redisUrl ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
+  const redis = new TcpRequester(options.redisUrl ?? 'redis://127.0.0.1:6379', REDIS_TIMEOUT_MS);
   let requests = 0;
-
-  // Real Upstash understands `#!lua flags=...` shebangs; Redis 7 rejects them. Emulate Upstash:
-  // strip the line and keep answering EVALSHA for the SHA the client computed over the original.
-  const scriptShas = new Map<string, string>();
-  const translate = (command: unknown[]): string[] => {
-    const args = command.map((part) => (part === null ? '' : String(part)));
-    const name = args[0]?.toLowerCase();
-    if ((name === 'eval' || name === 'eval_ro') && args[1]?.startsWith('#!')) {
-      const stripped = args[1].slice(args[1].indexOf('\n') + 1);
-      scriptShas.set(sha1(args[1]), sha1(stripped));
-      args[1] = stripped;
-    } else if ((name === 'evalsha' || name === 'evalsha_ro') && args[1]) {
-      args[1] = scriptShas.get(args[1]) ?? args[1];
-    }
-    return args;
-  };
-
-  const answer = (error: Error | null, result: unknown, base64: boolean): Reply =>
-    error ? { error: error instanceof ReplyError ? error.message : `ERR ${error.message}` } : { result: encode(result, base64) };
 
   const execute = async (path: string, body: unknown, base64: boolean): Promise<{ status: number; reply: Reply | Reply[] }> => {
     if (path === '/pipeline' || path === '/multi-exec') {
-      const commands = (body as unknown[][]).map(translate);
-      const batch = path === '/pipeline' ? redis.pipeline() : redis.multi();
-      for (const [name, ...args] of commands) batch.callBuffer(name!, ...args);
-      const results = (await batch.exec()) ?? [];
-      return { status: 200, reply: results.map(([error, result]) => answer(error, result, base64)) };
+      // For a batch the requester answers one reply per command, as Upstash's array.
+      const replies = (await redis.request({ path: [path.slice(1)], body })) as unknown as Reply[];
+      return { status: 200, reply: replies.map((reply) => encodeReply(reply, base64)) };
     }
-    const [name, ...args] = translate(body as unknown[]);
-    try {
-      return { status: 200, reply: answer(null, await redis.callBuffer(name!, ...args), base64) };
-    } catch (error) {
-      return { status: 400, reply: answer(error as Error, undefined, base64) };
-    }
+    const reply = await redis.request({ body });
+    return { status: reply.error === undefined ? 200 : 400, reply: encodeReply(reply, base64) };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -103,12 +88,13 @@ export async function startUpstashRestBridge(
   };
 
   const server = createServer((req, res) => {
+    // Redis unreachable or too slow (the requester's DependencyError): Upstash's 5xx.
     handle(req, res).catch((error: Error) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: `ERR ${error.message}` }));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
 
   return {
@@ -120,7 +106,20 @@ export async function startUpstashRestBridge(
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await redis.quit().catch(() => redis.disconnect());
+      await redis.close();
     },
   };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // Where docker-compose's serverless-redis-http used to listen, with its token.
+  const bridge = await startUpstashRestBridge({
+    redisUrl: process.env.REDIS_URL,
+    token: process.env.UPSTASH_REDIS_REST_TOKEN ?? 'local-dev-token',
+    port: Number(process.env.PORT ?? 8079),
+  });
+  console.log(`Upstash REST bridge on ${bridge.url} (token ${bridge.token}) → ${process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'}`);
+  const stop = () => void bridge.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }
