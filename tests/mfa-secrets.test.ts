@@ -4,7 +4,7 @@ import { loadConfig } from '../lib/config.js';
 import { importFresh } from './helpers/fresh.js';
 import { call, randomIp } from './helpers/http.js';
 import { codeAt } from './helpers/mfa.js';
-import { captureOutput } from './helpers/output.js';
+import { captureOutput } from './helpers/log-capture.js';
 import { registerAccount } from './helpers/users.js';
 
 type SecretBox = typeof import('../lib/auth/mfa/secret-box.js');

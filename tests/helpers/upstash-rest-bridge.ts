@@ -12,6 +12,10 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Redis as IORedis, ReplyError } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
+
+/** The shared local Redis, which every transport test reaches both ways. */
+export const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';
 
 export interface UpstashRestBridge {
   /** The base URL to use as `UPSTASH_REDIS_REST_URL`. */
@@ -40,7 +44,7 @@ export async function startUpstashRestBridge(
   options: { redisUrl?: string; token?: string } = {},
 ): Promise<UpstashRestBridge> {
   const token = options.token ?? 'bridge-token';
-  const redis = new IORedis(options.redisUrl ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new IORedis(options.redisUrl ?? LOCAL_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
   let requests = 0;
 
@@ -123,4 +127,22 @@ export async function startUpstashRestBridge(
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/**
+ * For a test file that runs over both transports: a plain client on the local Redis (`direct`,
+ * to look behind the service's back) and a bridge in front of it, open for the file's tests.
+ * Registered first, they close last, after the file's own clean-up has used them.
+ */
+export function useRedisTransports(): { readonly direct: IORedis; readonly bridge: UpstashRestBridge } {
+  const opened = {} as { direct: IORedis; bridge: UpstashRestBridge };
+  beforeAll(async () => {
+    opened.direct = new IORedis(LOCAL_REDIS_URL);
+    opened.bridge = await startUpstashRestBridge({ redisUrl: LOCAL_REDIS_URL });
+  });
+  afterAll(async () => {
+    await opened.bridge?.close();
+    await opened.direct?.quit();
+  });
+  return opened;
 }
