@@ -10,11 +10,10 @@ import { handler as refreshHandler } from '../functions/auth-refresh.js';
 import { ADMIN_USER_ORDERINGS } from '../lib/admin/schemas.js';
 import { sql } from '../lib/db/sql.js';
 import { createAccount, type Role } from './helpers/admin.js';
-import { importFresh } from './helpers/fresh.js';
-import { call, type RequestOptions, type TestResponse } from './helpers/http.js';
-import { login, type TestAccount } from './helpers/users.js';
-
-type Handler = Parameters<typeof call>[0];
+import { freshHandler } from './helpers/fresh.js';
+import { call, expectProblem, type Handler, type RequestOptions, type TestResponse } from './helpers/http.js';
+import { captureLogs } from './helpers/log-capture.js';
+import { login } from './helpers/users.js';
 
 const USER_KEYS = ['date_joined', 'email', 'email_verified', 'full_name', 'id', 'is_active', 'is_staff', 'is_superuser', 'last_login', 'mfa_enabled'];
 
@@ -34,11 +33,6 @@ const me = (token: string) => call(meHandler, 'GET', '/api/auth/me', { token });
 
 /** A tag no other test's users carry, to search for this test's users only. */
 const uniqueTag = () => `t${randomBytes(5).toString('hex')}`;
-
-function expectProblem(res: { status: number; body: any }, status: number, code: string) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.body).toMatchObject({ status, code });
-}
 
 describe('admin API permissions', () => {
   type Actor = 'anonymous' | Role;
@@ -375,31 +369,27 @@ describe('audit log', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('writes one "admin action" line per change, naming actor, target and changes, without secrets', async () => {
-    const fresh = (path: string) => importFresh<{ handler: Handler }>(path, { LOG_LEVEL: 'info' });
+    const fresh = (path: string) => freshHandler(path, { LOG_LEVEL: 'info' });
     const [update, remove, revoke] = [
-      (await fresh('functions/admin-user-update.ts')).handler,
-      (await fresh('functions/admin-user-delete.ts')).handler,
-      (await fresh('functions/admin-user-revoke-sessions.ts')).handler,
+      await fresh('functions/admin-user-update.ts'),
+      await fresh('functions/admin-user-delete.ts'),
+      await fresh('functions/admin-user-revoke-sessions.ts'),
     ];
     const staff = await createAccount('staff');
     const target = await createAccount('user', { fullName: 'Audit Target' });
-    const lines: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
+    const logs = captureLogs();
     await onUser(update, 'PATCH')(staff.access, target.id, { body: { full_name: 'Secret Name', is_active: false } });
     await onUser(revoke, 'POST', '/revoke-sessions')(staff.access, target.id);
     await onUser(remove, 'DELETE')(staff.access, target.id);
-    vi.restoreAllMocks();
+    logs.restore();
 
-    const audits = lines.map((line) => JSON.parse(line)).filter((entry) => entry.message === 'admin action');
+    const audits = logs.lines().filter((entry) => entry.message === 'admin action');
     expect(audits).toEqual([
       expect.objectContaining({ level: 'info', action: 'user.update', actor_id: staff.id, target_id: target.id, changes: { full_name: 'changed', is_active: { from: true, to: false }, sessions_revoked: 1 } }),
       expect.objectContaining({ action: 'user.revoke_sessions', actor_id: staff.id, target_id: target.id, changes: { sessions_revoked: 0 } }),
       expect.objectContaining({ action: 'user.delete', actor_id: staff.id, target_id: target.id, changes: { deleted: true, sessions_revoked: 0 } }),
     ]);
-    const text = lines.join('');
+    const text = logs.text();
     for (const secret of [staff.access, target.refresh, target.password, 'Secret Name']) expect(text).not.toContain(secret);
   });
 });

@@ -5,32 +5,19 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { expect, it } from 'vitest';
 import { sql } from '../lib/db/sql.js';
 import { createAccount } from './helpers/admin.js';
 import { codeAt, registerMfaAccount } from './helpers/mfa.js';
-import { describeInBrowser, launchChromium } from './helpers/browser.js';
-import { type OfflineServer, startOffline } from './helpers/offline.js';
+import { describeInBrowser } from './helpers/browser.js';
+import { useOfflineStack } from './helpers/offline.js';
 import type { TestAccount } from './helpers/users.js';
 
 const ARTIFACTS = 'test-artifacts';
 
-let server: OfflineServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  // Every sign-in here comes from 127.0.0.1: keep the login limits out of this test's way.
-  [server, browser] = await Promise.all([
-    startOffline({ RATE_LIMIT_LOGIN: 'off', RATE_LIMIT_LOGIN_IP: 'off' }),
-    launchChromium(),
-  ]);
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+// Every sign-in here comes from 127.0.0.1: keep the login limits out of this test's way.
+const stack = useOfflineStack({ env: { RATE_LIMIT_LOGIN: 'off', RATE_LIMIT_LOGIN_IP: 'off' }, browser: true });
 
 /** Each function's first request is a cold start (esbuild bundle + imports): allow for it. */
 const EVENTUALLY = { timeout: 20_000 };
@@ -39,13 +26,13 @@ const uniqueTag = () => `b${randomBytes(5).toString('hex')}`;
 
 /** A page on /admin that records every script error and CSP violation it meets. */
 async function openAdmin(): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  const page = await stack.browser.newPage({ viewport: { width: 1360, height: 900 } });
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error' && !/status of 40[134]/.test(message.text())) problems.push(`console: ${message.text()}`);
   });
-  await page.goto(`${server.url}/admin`);
+  await page.goto(`${stack.server.url}/admin`);
   return { page, problems };
 }
 
@@ -69,14 +56,14 @@ async function signIn(page: Page, account: TestAccount): Promise<void> {
 }
 
 const meStatus = async (access: string) =>
-  (await fetch(`${server.url}/api/auth/me`, { headers: { authorization: `Bearer ${access}` } })).status;
+  (await fetch(`${stack.server.url}/api/auth/me`, { headers: { authorization: `Bearer ${access}` } })).status;
 const refreshStatus = async (refresh: string) =>
-  (await fetch(`${server.url}/api/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh }) })).status;
+  (await fetch(`${stack.server.url}/api/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh }) })).status;
 
 describeInBrowser('GET /admin', () => {
   it('serves the page as HTML under a CSP that allows exactly its own inline script and style', async () => {
     for (const path of ['/admin', '/admin/']) {
-      const res = await fetch(`${server.url}${path}`);
+      const res = await fetch(`${stack.server.url}${path}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(res.headers.get('cache-control')).toBe('no-store');
@@ -240,7 +227,7 @@ describeInBrowser('security events on the admin page', () => {
     const staff = await createAccount('staff');
     const target = await createAccount('user', { fullName: `Events Target ${tag}` });
     // A failed sign-in of the target: the event staff should see.
-    const failed = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: target.email, password: 'wrong-Password-1' }) });
+    const failed = await fetch(`${stack.server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: target.email, password: 'wrong-Password-1' }) });
     expect(failed.status).toBe(401);
 
     const { page, problems } = await openAdmin();

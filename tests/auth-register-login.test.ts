@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { handler as registerHandler } from '../functions/auth-register.js';
-import { call } from './helpers/http.js';
+import { call, expectProblem } from './helpers/http.js';
 import { login, registerAccount, STRONG_PASSWORD, uniqueEmail } from './helpers/users.js';
 import { sql } from '../lib/db/sql.js';
 
@@ -45,8 +45,7 @@ describe('POST /api/auth/register', () => {
 
   it('names every missing or wrongly typed field', async () => {
     const res = await register({ email: 42, full_name: null });
-    expect(res.status).toBe(400);
-    expect(res.body.code).toBe('validation_error');
+    expectProblem(res, 400, 'validation_error');
     expect(res.body.errors).toEqual([
       { field: 'email', message: 'Must be a string.' },
       { field: 'password', message: 'This field is required.' },
@@ -68,8 +67,7 @@ describe('POST /api/auth/register', () => {
   it('applies the password policy with one entry per failed rule and creates nothing', async () => {
     const email = uniqueEmail();
     const res = await register({ email, password: '12345678', full_name: 'Ann' });
-    expect(res.status).toBe(400);
-    expect(res.body.code).toBe('validation_error');
+    expectProblem(res, 400, 'validation_error');
     expect(res.body.errors).toEqual(
       expect.arrayContaining([
         { field: 'password', message: 'This password is too common.' },
@@ -133,8 +131,7 @@ describe('POST /api/auth/login', () => {
   it('answers 400 validation_error to a missing or wrongly typed field', async () => {
     const { handler } = await import('../functions/auth-login.js');
     const res = await call(handler, 'POST', '/api/auth/login', { body: { email: 'a@example.com', password: 123 } });
-    expect(res.status).toBe(400);
-    expect(res.body.code).toBe('validation_error');
+    expectProblem(res, 400, 'validation_error');
     expect(res.body.errors).toEqual([{ field: 'password', message: 'Must be a string.' }]);
   });
 });

@@ -3,12 +3,12 @@ import { handler as changePassword } from '../functions/auth-change-password.js'
 import { handler as logout } from '../functions/auth-logout.js';
 import { handler as refreshHandler } from '../functions/auth-refresh.js';
 import { sql } from '../lib/db/sql.js';
-import { call } from './helpers/http.js';
-import { importFresh } from './helpers/fresh.js';
+import { call, expectProblem, type Handler } from './helpers/http.js';
+import { freshHandler } from './helpers/fresh.js';
 import { forgeToken, tamper } from './helpers/tokens.js';
 import { login, registerAccount, STRONG_PASSWORD, type TestAccount } from './helpers/users.js';
 
-const refresh = (token: unknown, handler = refreshHandler) => call(handler, 'POST', '/api/auth/refresh', { body: { refresh: token } });
+const refresh = (token: unknown, handler: Handler = refreshHandler) => call(handler, 'POST', '/api/auth/refresh', { body: { refresh: token } });
 const logoutWith = (token: unknown) => call(logout, 'POST', '/api/auth/logout', { body: { refresh: token } });
 
 async function familyOf(userId: string) {
@@ -37,14 +37,13 @@ describe('POST /api/auth/refresh', () => {
   });
 
   it('revokes the whole family when a rotated token is replayed after the grace window', async () => {
-    const { handler } = await importFresh<typeof import('../functions/auth-refresh.js')>('functions/auth-refresh.ts', { REFRESH_REUSE_GRACE_S: '0' });
+    const handler = await freshHandler('functions/auth-refresh.ts', { REFRESH_REUSE_GRACE_S: '0' });
     const account = await registerAccount();
     const rotated = await refresh(account.refresh, handler);
     expect(rotated.status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 20));
     const replay = await refresh(account.refresh, handler);
-    expect(replay.status).toBe(401);
-    expect(replay.body.code).toBe('invalid_refresh_token');
+    expectProblem(replay, 401, 'invalid_refresh_token');
     // The thief's replay also kills the legitimate client's newer token.
     expect((await refresh(rotated.body.refresh, handler)).status).toBe(401);
     expect((await familyOf(account.id)).every((r) => r.revoked_at !== null)).toBe(true);
@@ -70,8 +69,7 @@ describe('POST /api/auth/refresh', () => {
     ];
     for (const token of attempts) {
       const res = await refresh(token);
-      expect(res.status).toBe(401);
-      expect(res.body.code).toBe('invalid_refresh_token');
+      expectProblem(res, 401, 'invalid_refresh_token');
     }
   });
 
@@ -105,7 +103,7 @@ describe('the liveness rule of a refresh token, on both rotation paths', () => {
   // what the other refuses fails one of the two.
   for (const [condition, apply] of Object.entries(conditions)) {
     it(`refuses a fresh and a just-rotated token when ${condition}`, async () => {
-      const { handler } = await importFresh<typeof import('../functions/auth-refresh.js')>('functions/auth-refresh.ts', { REFRESH_REUSE_GRACE_S: '300' });
+      const handler = await freshHandler('functions/auth-refresh.ts', { REFRESH_REUSE_GRACE_S: '300' });
       const [fresh, retried] = await Promise.all([registerAccount(), registerAccount()]);
       expect((await refresh(retried.refresh, handler)).status).toBe(200);
       await Promise.all([apply(fresh), apply(retried)]);
@@ -148,8 +146,7 @@ describe('POST /api/auth/logout', () => {
     const account = await registerAccount();
     for (const token of ['garbage', tamper(account.refresh), account.access]) {
       const res = await logoutWith(token);
-      expect(res.status).toBe(401);
-      expect(res.body.code).toBe('invalid_refresh_token');
+      expectProblem(res, 401, 'invalid_refresh_token');
     }
   });
 });
@@ -177,8 +174,7 @@ describe('POST /api/auth/change-password', () => {
       token: account.access,
       body: { current_password: 'not-my-Password-1', new_password: NEW_PASSWORD },
     });
-    expect(res.status).toBe(400);
-    expect(res.body.code).toBe('validation_error');
+    expectProblem(res, 400, 'validation_error');
     expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['current_password']);
     expect((await login(account.email, account.password)).status).toBe(200);
   });
@@ -195,7 +191,6 @@ describe('POST /api/auth/change-password', () => {
 
   it('requires an access token', async () => {
     const res = await call(changePassword, 'POST', '/api/auth/change-password', { body: { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD } });
-    expect(res.status).toBe(401);
-    expect(res.body.code).toBe('not_authenticated');
+    expectProblem(res, 401, 'not_authenticated');
   });
 });

@@ -3,17 +3,15 @@ import { handler as me } from '../functions/auth-me.js';
 import { handler as updateMe } from '../functions/auth-me-update.js';
 import { handler as refreshHandler } from '../functions/auth-refresh.js';
 import { sql } from '../lib/db/sql.js';
-import { call } from './helpers/http.js';
+import { call, expectProblem } from './helpers/http.js';
 import { forgeToken, tamper, unsignedToken, withPayload } from './helpers/tokens.js';
 import { registerAccount } from './helpers/users.js';
 
 const getMe = (token?: string) => call(me, 'GET', '/api/auth/me', { token });
 
 function expectNotAuthenticated(res: { status: number; headers: Record<string, string>; body: any }) {
-  expect(res.status).toBe(401);
-  expect(res.body.code).toBe('not_authenticated');
+  expectProblem(res, 401, 'not_authenticated');
   expect(res.headers['www-authenticate']).toBe('Bearer');
-  expect(res.headers['content-type']).toBe('application/problem+json');
 }
 
 describe('GET /api/auth/me', () => {
@@ -86,7 +84,6 @@ describe('token types', () => {
   it('never accepts an access token as a refresh token', async () => {
     const account = await registerAccount();
     const res = await call(refreshHandler, 'POST', '/api/auth/refresh', { body: { refresh: account.access } });
-    expect(res.status).toBe(401);
-    expect(res.body.code).toBe('invalid_refresh_token');
+    expectProblem(res, 401, 'invalid_refresh_token');
   });
 });

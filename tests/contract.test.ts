@@ -19,16 +19,14 @@ import { sql } from '../lib/db/sql.js';
 import { OPENAPI_JSON } from '../lib/openapi/spec.generated.js';
 import { createAccount } from './helpers/admin.js';
 import { documentedRoutes, expectMatchesSpec } from './helpers/contract.js';
-import { importFresh } from './helpers/fresh.js';
-import { call, randomIp, type RequestOptions, type TestResponse } from './helpers/http.js';
+import { freshHandler, importFresh } from './helpers/fresh.js';
+import { call, type Handler, randomIp, type RequestOptions, type TestResponse } from './helpers/http.js';
 import { resetTokenFor, verificationTokenFor } from './helpers/mailbox.js';
 import { codeAt, registerMfaAccount, setupTotp } from './helpers/mfa.js';
 import { type OidcHandlers, webFlow } from './helpers/oidc-flows.js';
 import { APP_REDIRECT_URI, startTestProvider, type TestProvider } from './helpers/oidc-provider.js';
 import { closedPort } from './helpers/ports.js';
 import { registerAccount, STRONG_PASSWORD, type TestAccount, uniqueEmail } from './helpers/users.js';
-
-type Handler = (event: any, context: any) => Promise<any>;
 
 interface Context {
   /** A fresh, signed-in regular account. */
@@ -663,7 +661,7 @@ function handlerFor(route: string): Promise<Handler> {
 
 async function coldHandlerFor(route: string, env: NonNullable<Case['env']>): Promise<Handler> {
   const resolved = typeof env === 'function' ? await env() : env;
-  return (await importFresh<{ handler: Handler }>(handlerFile(route), resolved)).handler;
+  return freshHandler(handlerFile(route), resolved);
 }
 
 const context = (handler: Handler): Context => ({

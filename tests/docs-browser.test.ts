@@ -5,16 +5,15 @@
  * Screenshots go to test-artifacts/.
  */
 import { mkdirSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeInBrowser, launchChromium } from './helpers/browser.js';
-import { type OfflineServer, startOffline } from './helpers/offline.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, expect, it } from 'vitest';
+import { describeInBrowser } from './helpers/browser.js';
+import { useOfflineStack } from './helpers/offline.js';
 import { STRONG_PASSWORD, uniqueEmail } from './helpers/users.js';
 
 const ARTIFACTS = new URL('../test-artifacts/', import.meta.url);
 
-let server: OfflineServer;
-let browser: Browser;
+const stack = useOfflineStack({ env: { RATE_LIMIT_REGISTER: 'off', RATE_LIMIT_LOGIN: 'off', RATE_LIMIT_LOGIN_IP: 'off' }, browser: true });
 let context: BrowserContext;
 let access: string;
 /** Every URL the pages asked for. */
@@ -27,16 +26,14 @@ const RECORD_CSP_VIOLATIONS = `
 `;
 
 beforeAll(async () => {
-  server = await startOffline({ RATE_LIMIT_REGISTER: 'off', RATE_LIMIT_LOGIN: 'off', RATE_LIMIT_LOGIN_IP: 'off' });
-
   const email = uniqueEmail('docs');
-  const registered = await fetch(`${server.url}/api/auth/register`, {
+  const registered = await fetch(`${stack.server.url}/api/auth/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password: STRONG_PASSWORD, full_name: 'Docs Reader' }),
   });
   expect(registered.status).toBe(201);
-  const login = await fetch(`${server.url}/api/auth/login`, {
+  const login = await fetch(`${stack.server.url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password: STRONG_PASSWORD }),
@@ -44,16 +41,10 @@ beforeAll(async () => {
   expect(login.status).toBe(200);
   ({ access } = (await login.json()) as { access: string });
 
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context = await stack.browser.newContext({ viewport: { width: 1280, height: 900 } });
   context.on('request', (request) => requested.push(request.url()));
   await context.addInitScript({ content: RECORD_CSP_VIOLATIONS });
   mkdirSync(ARTIFACTS, { recursive: true });
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
 });
 
 const cspViolations = (page: Page) => page.evaluate<string[]>('window.cspViolations');
@@ -61,7 +52,7 @@ const cspViolations = (page: Page) => page.evaluate<string[]>('window.cspViolati
 describeInBrowser('the documentation pages in a browser', () => {
   it('Swagger UI renders every operation, and "Try it out" on GET /api/auth/me answers 200 with the authorized token', async () => {
     const page = await context.newPage();
-    await page.goto(`${server.url}/api/docs`);
+    await page.goto(`${stack.server.url}/api/docs`);
 
     const login = page.locator('.opblock-post', { has: page.locator('.opblock-summary-path', { hasText: /^\/api\/auth\/login$/ }) });
     await expect.poll(() => login.count(), { timeout: 30_000 }).toBe(1);
@@ -90,7 +81,7 @@ describeInBrowser('the documentation pages in a browser', () => {
 
   it('ReDoc renders every operation with no script or style blocked', async () => {
     const page = await context.newPage();
-    await page.goto(`${server.url}/api/redoc`);
+    await page.goto(`${stack.server.url}/api/redoc`);
     await expect.poll(() => page.getByText('Sign in with email and password').count(), { timeout: 30_000 }).toBeGreaterThan(0);
     await expect.poll(() => page.locator('[data-section-id^="operation/"]').count()).toBeGreaterThanOrEqual(20);
     expect(await page.locator('[data-section-id="operation/login"]').innerText()).toContain('/api/auth/login');
@@ -101,11 +92,11 @@ describeInBrowser('the documentation pages in a browser', () => {
   }, 90_000);
 
   it('are served gzip-compressed through the local server, with and without the trailing slash', async () => {
-    const html = await fetch(`${server.url}/api/docs/`);
+    const html = await fetch(`${stack.server.url}/api/docs/`);
     expect(html.status).toBe(200);
     const script = /src="(\/api\/docs\/assets\/swagger-ui-bundle\.[0-9a-f]+\.js)"/.exec(await html.text())?.[1];
     expect(script).toBeDefined();
-    const asset = await fetch(`${server.url}${script}`, { headers: { 'accept-encoding': 'gzip' } });
+    const asset = await fetch(`${stack.server.url}${script}`, { headers: { 'accept-encoding': 'gzip' } });
     expect(asset.headers.get('content-encoding')).toBe('gzip');
     expect(await asset.text()).toContain('SwaggerUIBundle');
   });

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { handler } from '../functions/docs-pages.js';
 import { DOCS_ASSETS } from '../lib/docs/assets.generated.js';
 import { acceptsGzip } from '../lib/docs/embedded.js';
-import { call, httpEvent, lambdaContext } from './helpers/http.js';
+import { call, expectProblem, httpEvent, lambdaContext } from './helpers/http.js';
 
 interface RawResult {
   statusCode: number;
@@ -87,8 +87,7 @@ describe('GET /api/docs/assets/{file}', () => {
 
   it('knows only the hashed names', async () => {
     const res = await call(handler, 'GET', '/api/docs/assets/swagger-ui-bundle.js', { pathParameters: { file: 'swagger-ui-bundle.js' } });
-    expect(res.status).toBe(404);
-    expect(res.body.code).toBe('not_found');
+    expectProblem(res, 404, 'not_found');
   });
 });
 

@@ -15,14 +15,12 @@ import { handler as resendHandler } from '../functions/auth-verify-email-resend.
 import { config } from '../lib/config.js';
 import { sql } from '../lib/db/sql.js';
 import { createAccount } from './helpers/admin.js';
-import { importFresh } from './helpers/fresh.js';
-import { call, randomIp, type TestResponse } from './helpers/http.js';
+import { freshHandler } from './helpers/fresh.js';
+import { call, expectProblem, type Handler, randomIp, type TestResponse } from './helpers/http.js';
 import { resetTokenFor, sentTo, sentWithSubject, VERIFY_SUBJECT, verificationTokenFor } from './helpers/mailbox.js';
-import { captureOutput } from './helpers/output.js';
+import { captureOutput } from './helpers/log-capture.js';
 import { closedPort } from './helpers/ports.js';
 import { login, registerAccount, STRONG_PASSWORD, uniqueEmail } from './helpers/users.js';
-
-type Handler = Parameters<typeof call>[0];
 
 const RESENT = 'If an account with this email awaits verification, a new verification link has been sent.';
 const verify = (token: unknown, handler: Handler = verifyHandler) => call(handler, 'POST', '/api/auth/verify-email', { body: { token } });
@@ -67,7 +65,7 @@ describe('registration', () => {
     ['SES is down', async () => ({ SES_ENDPOINT: `http://127.0.0.1:${await closedPort()}` })],
     ['Redis is down', async () => ({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}` })],
   ])('still answers 201 when %s, logging the failure with the request id and without the email or a token', async (_what, env) => {
-    const { handler } = await importFresh<typeof import('../functions/auth-register.js')>('functions/auth-register.ts', { ...(await env()), LOG_LEVEL: 'error' });
+    const handler = await freshHandler('functions/auth-register.ts', { ...(await env()), LOG_LEVEL: 'error' });
     const email = uniqueEmail('noses');
     let res: TestResponse | undefined;
     const output = await captureOutput(async () => {
@@ -139,10 +137,9 @@ describe('POST /api/auth/verify-email', () => {
   });
 
   it('answers 503 when Redis is down', async () => {
-    const { handler } = await importFresh<{ handler: Handler }>('functions/auth-verify-email.ts', { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
+    const handler = await freshHandler('functions/auth-verify-email.ts', { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
     const res = await verify('A'.repeat(64), handler);
-    expect(res.status).toBe(503);
-    expect(res.body.code).toBe('service_unavailable');
+    expectProblem(res, 503, 'service_unavailable');
   });
 });
 
@@ -176,7 +173,7 @@ describe('POST /api/auth/verify-email/resend', () => {
   });
 
   it('is rate limited per client IP and email (RATE_LIMIT_VERIFY_EMAIL)', async () => {
-    const { handler } = await importFresh<{ handler: Handler }>('functions/auth-verify-email-resend.ts', { RATE_LIMIT_VERIFY_EMAIL: '2/1h' });
+    const handler = await freshHandler('functions/auth-verify-email-resend.ts', { RATE_LIMIT_VERIFY_EMAIL: '2/1h' });
     const ip = randomIp();
     const email = uniqueEmail('limited');
     expect((await resend(email, handler, ip)).status).toBe(202);
@@ -188,7 +185,7 @@ describe('POST /api/auth/verify-email/resend', () => {
   });
 
   it('waits for the minimum response time whatever the email (anti-enumeration floor)', async () => {
-    const { handler } = await importFresh<{ handler: Handler }>('functions/auth-verify-email-resend.ts', { VERIFY_EMAIL_RESEND_MIN_RESPONSE_MS: '300' });
+    const handler = await freshHandler('functions/auth-verify-email-resend.ts', { VERIFY_EMAIL_RESEND_MIN_RESPONSE_MS: '300' });
     const account = await registerAccount();
     for (const email of [account.email, uniqueEmail('ghost')]) {
       const started = performance.now();
@@ -206,7 +203,7 @@ describe('POST /api/auth/verify-email/resend', () => {
 
 describe('REQUIRE_EMAIL_VERIFICATION=true', () => {
   const strictLogin = async () =>
-    (await importFresh<{ handler: Handler }>('functions/auth-login.ts', { REQUIRE_EMAIL_VERIFICATION: 'true', RATE_LIMIT_LOGIN: 'off' })).handler;
+    await freshHandler('functions/auth-login.ts', { REQUIRE_EMAIL_VERIFICATION: 'true', RATE_LIMIT_LOGIN: 'off' });
   const loginWith = (handler: Handler, email: string, password: string) => call(handler, 'POST', '/api/auth/login', { body: { email, password } });
   const sessionCount = async (userId: string) => (await sql()<{ n: number }[]>`select count(*)::int as n from refresh_tokens where user_id = ${userId}`)[0]!.n;
 
@@ -221,8 +218,7 @@ describe('REQUIRE_EMAIL_VERIFICATION=true', () => {
     expect(await sessionCount(account.id)).toBe(sessions);
 
     const wrong = await loginWith(handler, account.email, 'wrong-Password-1');
-    expect(wrong.status).toBe(401);
-    expect(wrong.body.code).toBe('invalid_credentials');
+    expectProblem(wrong, 401, 'invalid_credentials');
 
     expect((await verify(await verificationTokenFor(account.email))).status).toBe(200);
     const allowed = await loginWith(handler, account.email, account.password);
@@ -317,7 +313,7 @@ describe('admin', () => {
   });
 
   it('answers 503 to staff when SES is down', async () => {
-    const { handler } = await importFresh<{ handler: Handler }>('functions/admin-user-resend-verification.ts', { SES_ENDPOINT: `http://127.0.0.1:${await closedPort()}`, LOG_LEVEL: 'error' });
+    const handler = await freshHandler('functions/admin-user-resend-verification.ts', { SES_ENDPOINT: `http://127.0.0.1:${await closedPort()}`, LOG_LEVEL: 'error' });
     const staff = await createAccount('staff');
     const user = await registerAccount();
     const res = await captureOutput(async () => {

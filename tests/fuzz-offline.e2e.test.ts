@@ -12,11 +12,11 @@
  * so such a header is sent as `application/x-unparsed`.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES } from '../lib/config.js';
 import { createAccount } from './helpers/admin.js';
 import { anyRequest, assertSeeded, bodyOf, checkResponse, type FuzzPool, type FuzzRequest } from './helpers/fuzz.js';
-import { type OfflineServer, startOffline } from './helpers/offline.js';
+import { useOfflineStack } from './helpers/offline.js';
 import { fillPath } from './helpers/route-catalogue.js';
 import { registerAccount } from './helpers/users.js';
 
@@ -42,10 +42,9 @@ function overHttp(request: FuzzRequest): FuzzRequest {
   return { ...request, method, rawPath, pathParameters, headers, isBase64Encoded: false, body: method === 'GET' ? undefined : request.body };
 }
 
-let server: OfflineServer;
+const stack = useOfflineStack({ env: RATE_LIMITS_OFF });
 let pool: FuzzPool;
 beforeAll(async () => {
-  server = await startOffline(RATE_LIMITS_OFF);
   const actors = await Promise.all((['user', 'staff', 'superuser'] as const).map((role) => createAccount(role)));
   const password = 'Fuzzing-Victim-Pass-6204';
   const victims = await Promise.all(Array.from({ length: 8 }, () => registerAccount({ password })));
@@ -56,14 +55,11 @@ beforeAll(async () => {
     emails: [...actors, ...victims].map((a) => a.email),
     password,
   };
-}, 150_000);
-afterAll(async () => {
-  await server?.stop();
 });
 
 async function send(request: FuzzRequest) {
   const search = new URLSearchParams(request.query).toString();
-  const res = await fetch(`${server.url}${request.rawPath}${search ? `?${search}` : ''}`, {
+  const res = await fetch(`${stack.server.url}${request.rawPath}${search ? `?${search}` : ''}`, {
     method: request.method,
     headers: request.headers,
     body: request.body,

@@ -3,7 +3,7 @@ import { handler as live } from '../functions/health-live.js';
 import { handler as health } from '../functions/health.js';
 import { closedPort, stallingServer } from './helpers/ports.js';
 import { call } from './helpers/http.js';
-import { importFresh } from './helpers/fresh.js';
+import { freshHandler, importFresh } from './helpers/fresh.js';
 import packageJson from '../package.json' with { type: 'json' };
 
 type HealthModule = typeof import('../functions/health.js');
@@ -21,7 +21,7 @@ async function healthWith(env: Record<string, string>) {
 
 describe('GET /health/live', () => {
   it('answers ok without touching any dependency', async () => {
-    const { handler } = await importFresh<typeof import('../functions/health-live.js')>('functions/health-live.ts', {
+    const handler = await freshHandler('functions/health-live.ts', {
       DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/none`,
       REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
     });

@@ -4,7 +4,7 @@ import { handler as notFound } from '../functions/not-found.js';
 import { api, json } from '../lib/http/api.js';
 import { DependencyError } from '../lib/dependencies.js';
 import { problems } from '../lib/http/problem.js';
-import { call, httpEvent, invoke } from './helpers/http.js';
+import { call, expectProblem, httpEvent, invoke } from './helpers/http.js';
 
 const Body = z.object({
   email: z.string().check(z.email('Enter a valid email address.')),
@@ -27,14 +27,6 @@ const denied = api().handler(async () => {
 });
 
 const valid = { email: 'ann@example.com', name: 'ann' };
-
-function expectProblem(response: { status: number; headers: Record<string, string>; body: any }, status: number, code: string) {
-  expect(response.status).toBe(status);
-  expect(response.headers['content-type']).toBe('application/problem+json');
-  expect(response.body).toMatchObject({ type: 'about:blank', status, code });
-  expect(typeof response.body.title).toBe('string');
-  expect(typeof response.body.detail).toBe('string');
-}
 
 describe('the HTTP layer', () => {
   it('passes a valid body to the handler and ignores unknown fields', async () => {

@@ -11,7 +11,7 @@ import { handler as setupHandler } from '../functions/auth-mfa-totp-setup.js';
 import { config } from '../lib/config.js';
 import { sql } from '../lib/db/sql.js';
 import { createAccount } from './helpers/admin.js';
-import { call, randomIp } from './helpers/http.js';
+import { call, expectProblem, randomIp } from './helpers/http.js';
 import { codeAt, registerMfaAccount, setupTotp } from './helpers/mfa.js';
 import { login, registerAccount, type TestAccount } from './helpers/users.js';
 
@@ -71,8 +71,7 @@ describe('TOTP setup and confirmation', () => {
   it('refuses a wrong password with validation_error on password', async () => {
     const account = await registerAccount();
     const res = await setup(account, 'wrong-Password-1');
-    expect(res.status).toBe(400);
-    expect(res.body.code).toBe('validation_error');
+    expectProblem(res, 400, 'validation_error');
     expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['password']);
   });
 
@@ -111,8 +110,7 @@ describe('TOTP setup and confirmation', () => {
     expect(await events(account.id, 'mfa_enabled')).toEqual([{ type: 'mfa_enabled', actor_id: null, details: { method: 'totp' } }]);
 
     const again = await setup(account);
-    expect(again.status).toBe(409);
-    expect(again.body.code).toBe('mfa_already_enabled');
+    expectProblem(again, 409, 'mfa_already_enabled');
     expect((await confirm(account, codeAt(account.secret, 1))).body.code).toBe('mfa_already_enabled');
   });
 });
@@ -138,8 +136,7 @@ describe('signing in with TOTP on', () => {
   it('a wrong password is still the plain 401 invalid_credentials', async () => {
     const account = await registerMfaAccount();
     const res = await login(account.email, 'wrong-Password-1', randomIp());
-    expect(res.status).toBe(401);
-    expect(res.body.code).toBe('invalid_credentials');
+    expectProblem(res, 401, 'invalid_credentials');
   });
 
   it('keeps only a digest of the mfa_token in Redis, for 5 minutes', async () => {
@@ -159,11 +156,9 @@ describe('signing in with TOTP on', () => {
     const first = await challenge(account);
     expect((await loginMfa(first, code)).status).toBe(200);
     const reused = await loginMfa(first, code);
-    expect(reused.status).toBe(401);
-    expect(reused.body.code).toBe('invalid_mfa_token');
+    expectProblem(reused, 401, 'invalid_mfa_token');
     const replay = await loginMfa(await challenge(account), code);
-    expect(replay.status).toBe(401);
-    expect(replay.body.code).toBe('invalid_mfa_code');
+    expectProblem(replay, 401, 'invalid_mfa_code');
     // An earlier step's code, still inside the drift window, is refused too once a later one was accepted.
     expect((await loginMfa(await challenge(account), codeAt(account.secret, 0))).body.code).toBe('invalid_mfa_code');
   });
@@ -191,8 +186,7 @@ describe('signing in with TOTP on', () => {
     expect(first.status, JSON.stringify(first.body)).toBe(200);
     expect(await events(account.id, 'login')).toEqual([expect.objectContaining({ details: { method: 'recovery_code' } })]);
     const again = await loginMfa(await challenge(account), code);
-    expect(again.status).toBe(401);
-    expect(again.body.code).toBe('invalid_mfa_code');
+    expectProblem(again, 401, 'invalid_mfa_code');
     const [used] = await sql()`select count(*)::int as n from mfa_recovery_codes where user_id = ${account.id} and used_at is not null`;
     expect(used!.n).toBe(1);
   });
@@ -211,12 +205,10 @@ describe('signing in with TOTP on', () => {
     const wrong = right === '000000' ? '000001' : '000000';
     for (let i = 0; i < 5; i++) {
       const res = await loginMfa(token, i % 2 ? wrong : 'zzzz-zzzz-zzzz');
-      expect(res.status).toBe(401);
-      expect(res.body.code).toBe('invalid_mfa_code');
+      expectProblem(res, 401, 'invalid_mfa_code');
     }
     const after = await loginMfa(token, right);
-    expect(after.status).toBe(401);
-    expect(after.body.code).toBe('invalid_mfa_token');
+    expectProblem(after, 401, 'invalid_mfa_token');
     const failures = await events(account.id, 'login_failed');
     expect(failures).toHaveLength(5); // the dead token names no user: nothing to record
     expect(failures[0]!.details).toEqual({ step: 'mfa', method: 'recovery_code', reason: 'invalid_mfa_code' });
@@ -230,8 +222,7 @@ describe('signing in with TOTP on', () => {
     await redis.pexpire(challengeKey(token), 1);
     await new Promise((resolve) => setTimeout(resolve, 20));
     const res = await loginMfa(token, codeAt(account.secret, 1));
-    expect(res.status).toBe(401);
-    expect(res.body.code).toBe('invalid_mfa_token');
+    expectProblem(res, 401, 'invalid_mfa_token');
   });
 
   it('unknown, blank or malformed mfa_tokens get invalid_mfa_token; a missing one is validation_error', async () => {
@@ -268,8 +259,7 @@ describe('disabling TOTP and new recovery codes', () => {
     expect((await login(account.email, account.password, randomIp())).body.access).toBeDefined();
 
     const off = await disable(account, { password: account.password, code: '123456' });
-    expect(off.status).toBe(409);
-    expect(off.body.code).toBe('mfa_not_enabled');
+    expectProblem(off, 409, 'mfa_not_enabled');
   });
 
   it('disable takes a recovery code too', async () => {
@@ -293,8 +283,7 @@ describe('disabling TOTP and new recovery codes', () => {
   it('recovery-codes answers 409 mfa_not_enabled while TOTP is off', async () => {
     const account = await registerAccount();
     const res = await regenerate(account, { password: account.password, code: '123456' });
-    expect(res.status).toBe(409);
-    expect(res.body.code).toBe('mfa_not_enabled');
+    expectProblem(res, 409, 'mfa_not_enabled');
   });
 });
 

@@ -4,18 +4,18 @@ import { handler as refreshHandler } from '../functions/auth-refresh.js';
 import { handler as reset } from '../functions/auth-reset-password.js';
 import { config } from '../lib/config.js';
 import { sql } from '../lib/db/sql.js';
-import { call } from './helpers/http.js';
-import { importFresh } from './helpers/fresh.js';
+import { call, expectProblem, type Handler } from './helpers/http.js';
+import { freshHandler, importFresh } from './helpers/fresh.js';
 import { resetTokenFor, sentTo, sentWithSubject } from './helpers/mailbox.js';
-import { captureOutput } from './helpers/output.js';
+import { captureOutput } from './helpers/log-capture.js';
 import { closedPort, stallingServer } from './helpers/ports.js';
 import { login, registerAccount, uniqueEmail } from './helpers/users.js';
 import { Redis as IORedis } from 'ioredis';
 
 const NEW_PASSWORD = 'brand-New-secret-phrase-5';
 const DETAIL = 'If an account exists for this email, a reset link has been sent.';
-const forgotPassword = (email: unknown, handler = forgot) => call(handler, 'POST', '/api/auth/forgot-password', { body: { email } });
-const resetWith = (token: unknown, password = NEW_PASSWORD, handler = reset) =>
+const forgotPassword = (email: unknown, handler: Handler = forgot) => call(handler, 'POST', '/api/auth/forgot-password', { body: { email } });
+const resetWith = (token: unknown, password = NEW_PASSWORD, handler: Handler = reset) =>
   call(handler, 'POST', '/api/auth/reset-password', { body: { token, new_password: password } });
 
 const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -73,7 +73,7 @@ describe('POST /api/auth/forgot-password', () => {
   });
 
   it('still answers 202 when SES fails, and logs the error with the request id', async () => {
-    const { handler } = await importFresh<typeof import('../functions/auth-forgot-password.js')>('functions/auth-forgot-password.ts', {
+    const handler = await freshHandler('functions/auth-forgot-password.ts', {
       SES_ENDPOINT: `http://127.0.0.1:${await closedPort()}`,
       LOG_LEVEL: 'error',
     });
@@ -90,21 +90,20 @@ describe('POST /api/auth/forgot-password', () => {
   });
 
   it('answers 503 quickly for every email when Redis is down', async () => {
-    const { handler } = await importFresh<typeof import('../functions/auth-forgot-password.js')>('functions/auth-forgot-password.ts', {
+    const handler = await freshHandler('functions/auth-forgot-password.ts', {
       REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
     });
     const account = await registerAccount();
     for (const email of [account.email, uniqueEmail('ghost')]) {
       const started = performance.now();
       const res = await forgotPassword(email, handler);
-      expect(res.status).toBe(503);
-      expect(res.body.code).toBe('service_unavailable');
+      expectProblem(res, 503, 'service_unavailable');
       expect(performance.now() - started).toBeLessThan(3000);
     }
   });
 
   it('waits for the minimum response time whatever the email (anti-enumeration floor)', async () => {
-    const { handler } = await importFresh<typeof import('../functions/auth-forgot-password.js')>('functions/auth-forgot-password.ts', {
+    const handler = await freshHandler('functions/auth-forgot-password.ts', {
       FORGOT_PASSWORD_MIN_RESPONSE_MS: '300',
     });
     const account = await registerAccount();
@@ -138,8 +137,7 @@ describe('POST /api/auth/reset-password', () => {
     const token = await resetTokenFor(account.email);
     expect((await resetWith(token)).status).toBe(200);
     const again = await resetWith(token, 'yet-Another-phrase-88');
-    expect(again.status).toBe(400);
-    expect(again.body.code).toBe('invalid_token');
+    expectProblem(again, 400, 'invalid_token');
   });
 
   it('gives exactly one success when a token is used twice at once', async () => {
@@ -167,8 +165,7 @@ describe('POST /api/auth/reset-password', () => {
     await forgotPassword(account.email);
     const token = await resetTokenFor(account.email);
     const weak = await resetWith(token, 'password');
-    expect(weak.status).toBe(400);
-    expect(weak.body.code).toBe('validation_error');
+    expectProblem(weak, 400, 'validation_error');
     expect(weak.body.errors).toEqual([{ field: 'new_password', message: 'This password is too common.' }]);
     expect((await resetWith(token)).status).toBe(200);
   });
@@ -185,19 +182,16 @@ describe('POST /api/auth/reset-password', () => {
     await redis.pexpire(`${config.redis.keyPrefix}pwreset:${account.id}`, 1);
     await new Promise((resolve) => setTimeout(resolve, 20));
     const res = await resetWith(token, NEW_PASSWORD, fresh.reset.handler);
-    expect(res.status).toBe(400);
-    expect(res.body.code).toBe('invalid_token');
+    expectProblem(res, 400, 'invalid_token');
   });
 
   it('answers 400 invalid_token to unknown and malformed tokens, validation_error without one', async () => {
     for (const token of ['', 'abc', 'A'.repeat(64), `${'x'.repeat(63)}!`]) {
       const res = await resetWith(token);
-      expect(res.status).toBe(400);
-      expect(res.body.code).toBe('invalid_token');
+      expectProblem(res, 400, 'invalid_token');
     }
     const missing = await call(reset, 'POST', '/api/auth/reset-password', { body: { new_password: NEW_PASSWORD } });
-    expect(missing.status).toBe(400);
-    expect(missing.body.code).toBe('validation_error');
+    expectProblem(missing, 400, 'validation_error');
     expect(missing.body.errors).toEqual([{ field: 'token', message: 'This field is required.' }]);
   });
 
@@ -205,11 +199,10 @@ describe('POST /api/auth/reset-password', () => {
     const stall = await stallingServer();
     try {
       for (const url of [`redis://127.0.0.1:${await closedPort()}`, `redis://127.0.0.1:${stall.port}`]) {
-        const { handler } = await importFresh<typeof import('../functions/auth-reset-password.js')>('functions/auth-reset-password.ts', { REDIS_URL: url });
+        const handler = await freshHandler('functions/auth-reset-password.ts', { REDIS_URL: url });
         const started = performance.now();
         const res = await resetWith('A'.repeat(64), NEW_PASSWORD, handler);
-        expect(res.status).toBe(503);
-        expect(res.body.code).toBe('service_unavailable');
+        expectProblem(res, 503, 'service_unavailable');
         expect(performance.now() - started).toBeLessThan(2500);
       }
     } finally {

@@ -7,11 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { call } from './helpers/http.js';
+import { call, type Handler } from './helpers/http.js';
 import { hasPgBouncer, type PgBouncer, startPgBouncer } from './helpers/pgbouncer.js';
 import { STRONG_PASSWORD, uniqueEmail } from './helpers/users.js';
 
-type Handler = (event: any, context: any) => Promise<any>;
 const ROUTES = {
   register: 'functions/auth-register.ts',
   login: 'functions/auth-login.ts',

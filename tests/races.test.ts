@@ -12,7 +12,7 @@ import { handler as registerHandler } from '../functions/auth-register.js';
 import { handler as resetPasswordHandler } from '../functions/auth-reset-password.js';
 import { sql } from '../lib/db/sql.js';
 import { createAccount } from './helpers/admin.js';
-import { call } from './helpers/http.js';
+import { call, expectProblem } from './helpers/http.js';
 import { resetTokenFor } from './helpers/mailbox.js';
 import { login, registerAccount, STRONG_PASSWORD, uniqueEmail } from './helpers/users.js';
 
@@ -63,8 +63,7 @@ describe('races', () => {
     );
     expect(count(responses, 204), String(statuses(responses))).toBe(1);
     for (const res of responses.filter((r) => r.status !== 204)) {
-      expect(res.status).toBe(400);
-      expect(res.body.code).toBe('validation_error');
+      expectProblem(res, 400, 'validation_error');
       expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['current_password']);
     }
     const winner = responses.findIndex((r) => r.status === 204);

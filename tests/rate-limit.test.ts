@@ -5,15 +5,14 @@
  * tiny route. Limits that never need to expire use 1-hour windows; timing tests use 1–2 s windows.
  */
 import { createHash } from 'node:crypto';
-import { Redis as IORedis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod/mini';
 import type { ApiMiddleware } from '../lib/http/api.js';
-import { call, randomIp, type TestResponse } from './helpers/http.js';
+import { call, expectProblem, type Handler, randomIp, type TestResponse } from './helpers/http.js';
+import { captureLogs } from './helpers/log-capture.js';
 import { closedPort, stallingServer } from './helpers/ports.js';
-import { startUpstashRestBridge, type UpstashRestBridge } from './helpers/upstash-rest-bridge.js';
+import { LOCAL_REDIS_URL as REDIS_URL, useRedisTransports } from './helpers/redis-transports.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const PREFIX = process.env.REDIS_KEY_PREFIX!;
 const LIMITS = ['login', 'loginIp', 'register', 'forgotPassword', 'resetPassword', 'refresh', 'verifyEmail'] as const;
 const ENV_NAME = {
@@ -27,17 +26,10 @@ const ENV_NAME = {
 } as const;
 
 type Env = Record<string, string | undefined>;
-type Handler = (event: any, context: any) => Promise<any>;
 
-let direct: IORedis;
-let bridge: UpstashRestBridge;
+const local = useRedisTransports();
 const envBefore = new Map<string, string | undefined>();
 const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  direct = new IORedis(REDIS_URL);
-  bridge = await startUpstashRestBridge({ redisUrl: REDIS_URL });
-});
 
 afterEach(async () => {
   vi.restoreAllMocks();
@@ -49,15 +41,10 @@ afterEach(async () => {
   envBefore.clear();
 });
 
-afterAll(async () => {
-  await bridge.close();
-  await direct.quit();
-});
-
 /** The environment of one transport: REST wins when set, so each one unsets the other. */
 const TRANSPORTS = {
   tcp: (): Env => ({ REDIS_URL, UPSTASH_REDIS_REST_URL: undefined, UPSTASH_REDIS_REST_TOKEN: undefined }),
-  rest: (): Env => ({ REDIS_URL: undefined, UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridge.token }),
+  rest: (): Env => ({ REDIS_URL: undefined, UPSTASH_REDIS_REST_URL: local.bridge.url, UPSTASH_REDIS_REST_TOKEN: local.bridge.token }),
 };
 
 /**
@@ -126,27 +113,17 @@ async function limiterKeys(ip: string): Promise<Record<string, string>> {
   const found: Record<string, string> = {};
   let cursor = '0';
   do {
-    const [next, keys] = await direct.scan(cursor, 'MATCH', `${PREFIX}rl:*`, 'COUNT', 1000);
+    const [next, keys] = await local.direct.scan(cursor, 'MATCH', `${PREFIX}rl:*`, 'COUNT', 1000);
     cursor = next;
-    for (const key of keys) if (key.includes(ip)) found[key] = (await direct.get(key)) ?? '';
+    for (const key of keys) if (key.includes(ip)) found[key] = (await local.direct.get(key)) ?? '';
   } while (cursor !== '0');
   return found;
 }
 
-/** Captures what the logger writes to stderr (error lines). */
-function captureErrorLog(): string[] {
-  const lines: string[] = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  return lines;
-}
-
 describe.each(Object.keys(TRANSPORTS) as (keyof typeof TRANSPORTS)[])('over %s', (transport) => {
   it('counts in Redis: 3 requests pass, the 4th is 429, and the counter holds 3', async () => {
-    const log = captureErrorLog();
-    const requestsBefore = bridge.requests;
+    const log = captureLogs();
+    const requestsBefore = local.bridge.requests;
     const svc = await service({ ...TRANSPORTS[transport](), RATE_LIMIT_REFRESH: '3/1h' });
     const handler = svc.route(svc.rateLimit('refresh'));
     const ip = randomIp();
@@ -155,9 +132,9 @@ describe.each(Object.keys(TRANSPORTS) as (keyof typeof TRANSPORTS)[])('over %s',
     expect(svc.handled.count).toBe(3);
     // The shebang failure mode fails open without a 429: the counter in Redis is the real proof.
     expect(Object.values(await limiterKeys(ip))).toEqual(['3']);
-    expect(log.join('')).not.toContain('rate limiter unavailable');
-    if (transport === 'rest') expect(bridge.requests - requestsBefore).toBeGreaterThanOrEqual(4);
-    else expect(bridge.requests).toBe(requestsBefore);
+    expect(log.text()).not.toContain('rate limiter unavailable');
+    if (transport === 'rest') expect(local.bridge.requests - requestsBefore).toBeGreaterThanOrEqual(4);
+    else expect(local.bridge.requests).toBe(requestsBefore);
   });
 
   it('lets exactly the limit through out of 30 parallel requests', async () => {
@@ -289,17 +266,16 @@ describe('keys', () => {
     const handler = api({ body: z.object({ refresh: z.string() }) })
       .use(svc.rateLimit('login'))
       .handler(async () => json(200, {}));
-    captureErrorLog();
+    captureLogs();
 
     const response = await call(handler, 'POST', '/test', { body: { refresh: 'x' }, sourceIp: randomIp() });
-    expect(response.status).toBe(500);
-    expect(response.body.code).toBe('internal_error');
+    expectProblem(response, 500, 'internal_error');
   });
 });
 
 describe('off', () => {
   it('disables a limit without touching Redis (fail-closed on a dead Redis still answers 200)', async () => {
-    const log = captureErrorLog();
+    const log = captureLogs();
     const svc = await service({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, RATE_LIMIT_LOGIN_IP: 'off' });
     const handler = svc.route(svc.rateLimit('loginIp', { failClosed: true }));
     const ip = randomIp();
@@ -307,7 +283,7 @@ describe('off', () => {
     const responses = await sequence(handler, 20, { ip });
     expect(new Set(statuses(responses))).toEqual(new Set([200]));
     expect(responses[0]!.headers).not.toHaveProperty('ratelimit-limit');
-    expect(log.join('')).not.toContain('rate limiter unavailable');
+    expect(log.text()).not.toContain('rate limiter unavailable');
   });
 
   it('leaves the other limits of a route in force', async () => {
@@ -342,9 +318,7 @@ describe('headers', () => {
 
     await post(handler, { ip });
     const response = await post(handler, { ip });
-    expect(response.status).toBe(401);
-    expect(response.headers['content-type']).toBe('application/problem+json');
-    expect(response.body.code).toBe('not_authenticated');
+    expectProblem(response, 401, 'not_authenticated');
     expect(response.headers['www-authenticate']).toBe('Bearer');
     expect(response.headers['ratelimit-limit']).toBe('3');
     expect(response.headers['ratelimit-remaining']).toBe('1');
@@ -352,14 +326,13 @@ describe('headers', () => {
   });
 
   it('leaves an unexpected handler error a plain 500', async () => {
-    captureErrorLog();
+    captureLogs();
     const svc = await service({ RATE_LIMIT_LOGIN: '3/1h' });
     const handler = svc.route(svc.rateLimit('login'), () => {
       throw new Error('boom');
     });
     const response = await post(handler, { ip: randomIp() });
-    expect(response.status).toBe(500);
-    expect(response.body.code).toBe('internal_error');
+    expectProblem(response, 500, 'internal_error');
   });
 
   it('answers 429 rate_limited with Retry-After and RateLimit-* (remaining 0)', async () => {
@@ -368,9 +341,8 @@ describe('headers', () => {
     const responses = await sequence(handler, 3, { ip: randomIp() });
     const limited = responses[2]!;
 
-    expect(limited.status).toBe(429);
-    expect(limited.headers['content-type']).toBe('application/problem+json');
-    expect(limited.body).toMatchObject({ status: 429, code: 'rate_limited', title: 'Too Many Requests' });
+    expectProblem(limited, 429, 'rate_limited');
+    expect(limited.body.title).toBe('Too Many Requests');
     const retryAfter = Number(limited.headers['retry-after']);
     expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 3600).toBe(true);
     expect(limited.headers['ratelimit-limit']).toBe('2');
@@ -433,7 +405,7 @@ describe('when Redis is unavailable', () => {
   }
 
   it.each(Object.keys(outages))('%s: fails open within the timeout, and logs without the email', async (kind) => {
-    const log = captureErrorLog();
+    const log = captureLogs();
     const svc = await outage(kind);
     const handler = svc.route(svc.rateLimit('loginIp', 'login'));
     const ip = randomIp();
@@ -446,7 +418,7 @@ describe('when Redis is unavailable', () => {
       expect(ms).toBeLessThan(150 + 250);
     }
     expect(svc.handled.count).toBe(2);
-    const logged = log.join('');
+    const logged = log.text();
     expect(logged).toContain('"message":"rate limiter unavailable"');
     expect(logged).toContain('"limit":"login"');
     expect(logged).toContain('"limit":"loginIp"');
@@ -454,13 +426,12 @@ describe('when Redis is unavailable', () => {
   });
 
   it.each(Object.keys(outages))('%s: fails closed with 503 service_unavailable when asked to', async (kind) => {
-    captureErrorLog();
+    captureLogs();
     const svc = await outage(kind);
     const handler = svc.route(svc.rateLimit('resetPassword', { failClosed: true }));
 
     const { response, ms } = await timed(() => post(handler, { ip: randomIp() }));
-    expect(response.status).toBe(503);
-    expect(response.body.code).toBe('service_unavailable');
+    expectProblem(response, 503, 'service_unavailable');
     expect(ms).toBeLessThan(150 + 250);
     expect(svc.handled.count).toBe(0);
   });
@@ -473,7 +444,7 @@ describe('when Redis is unavailable', () => {
   });
 
   it('gives up on a stalled Redis at RATE_LIMIT_TIMEOUT_MS, not at the Redis client’s timeout', async () => {
-    captureErrorLog();
+    captureLogs();
     const svc = await outage('TCP, server stalls');
     const handler = svc.route(svc.rateLimit('loginIp'));
 

@@ -8,28 +8,20 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Redis as IORedis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DependencyError } from '../lib/dependencies.js';
 import { buildLimiter } from '../lib/rate-limit.js';
 import { createRedis, TcpRequester, type Redis } from '../lib/redis.js';
 import { closedPort, stallingServer } from './helpers/ports.js';
-import { startUpstashRestBridge, type UpstashRestBridge } from './helpers/upstash-rest-bridge.js';
+import { LOCAL_REDIS_URL as REDIS_URL, useRedisTransports } from './helpers/redis-transports.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const PREFIX = `${process.env.REDIS_KEY_PREFIX!}redis-test:`;
 /** For the dead-Redis tests; working calls get a generous one, as a busy 2-core CI box needs. */
 const TIMEOUT_MS = 300;
 const RELAXED_TIMEOUT_MS = 5000;
 
-let direct: IORedis;
-let bridge: UpstashRestBridge;
+const local = useRedisTransports();
 const opened: Redis[] = [];
-
-beforeAll(async () => {
-  direct = new IORedis(REDIS_URL);
-  bridge = await startUpstashRestBridge({ redisUrl: REDIS_URL });
-});
 
 afterEach(async () => {
   for (const client of opened.splice(0)) {
@@ -40,15 +32,13 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  const keys = await direct.keys(`${PREFIX}*`);
-  if (keys.length > 0) await direct.del(...keys);
-  await bridge.close();
-  await direct.quit();
+  const keys = await local.direct.keys(`${PREFIX}*`);
+  if (keys.length > 0) await local.direct.del(...keys);
 });
 
 const TRANSPORTS = {
   tcp: (url: string | undefined, timeoutMs: number) => createRedis({ url: url ?? REDIS_URL, timeoutMs }),
-  rest: (url: string | undefined, timeoutMs: number) => createRedis({ rest: { url: url ?? bridge.url, token: bridge.token }, timeoutMs }),
+  rest: (url: string | undefined, timeoutMs: number) => createRedis({ rest: { url: url ?? local.bridge.url, token: local.bridge.token }, timeoutMs }),
 };
 type Transport = keyof typeof TRANSPORTS;
 const transports = Object.keys(TRANSPORTS) as Transport[];
@@ -72,9 +62,9 @@ async function rawBatch(transport: Transport, commands: string[][]): Promise<{ r
       await requester.close();
     }
   }
-  const response = await fetch(`${bridge.url}/pipeline`, {
+  const response = await fetch(`${local.bridge.url}/pipeline`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${bridge.token}`, 'upstash-encoding': 'base64' },
+    headers: { authorization: `Bearer ${local.bridge.token}`, 'upstash-encoding': 'base64' },
     body: JSON.stringify(commands),
   });
   expect(response.status).toBe(200);
@@ -96,7 +86,7 @@ describe.each(transports)('over %s', (transport) => {
 
     expect(await redis.set(key('text'), text)).toBe('OK');
     expect(await redis.get(key('text'))).toBe(text);
-    expect(await direct.get(key('text'))).toBe(text);
+    expect(await local.direct.get(key('text'))).toBe(text);
     expect(await redis.del(key('text'))).toBe(1);
     expect(await redis.get(key('text'))).toBeNull();
   });
@@ -114,7 +104,7 @@ describe.each(transports)('over %s', (transport) => {
     multi.incrby(key('n'), 10);
     multi.expire(key('n'), 60);
     expect(await multi.exec()).toEqual([12, 1]);
-    expect(await direct.ttl(key('n'))).toBeGreaterThan(0);
+    expect(await local.direct.ttl(key('n'))).toBeGreaterThan(0);
   });
 
   it('runs any command, in any case, in a batch, as Upstash does', async () => {
@@ -155,9 +145,9 @@ describe.each(transports)('over %s', (transport) => {
       [true, 0, undefined],
       [false, 0, undefined],
     ]);
-    const counters = await direct.keys(`${prefix}:client:*`);
+    const counters = await local.direct.keys(`${prefix}:client:*`);
     expect(counters).toHaveLength(1);
-    expect(await direct.get(counters[0]!)).toBe('3');
+    expect(await local.direct.get(counters[0]!)).toBe('3');
   });
 });
 

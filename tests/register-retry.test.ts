@@ -13,7 +13,7 @@ process.env.DB_STATEMENT_TIMEOUT_MS = '8000';
 const { handler: registerHandler } = await import('../functions/auth-register.js');
 const { handler: meHandler } = await import('../functions/auth-me.js');
 const { sql } = await import('../lib/db/sql.js');
-const { call } = await import('./helpers/http.js');
+const { call, expectProblem } = await import('./helpers/http.js');
 const { STRONG_PASSWORD, uniqueEmail } = await import('./helpers/users.js');
 
 const PREFIX = 'slow-commit-';
@@ -48,8 +48,7 @@ describe('register retried after a 503', () => {
   it('the same email and password answer 201 once (a new session); a wrong password or a second retry get 409', async () => {
     const email = uniqueEmail(PREFIX.slice(0, -1));
     const first = await register(email);
-    expect(first.status).toBe(503);
-    expect(first.body.code).toBe('service_unavailable');
+    expectProblem(first, 503, 'service_unavailable');
 
     const committed = await committedUser(email);
     expect(committed, 'the first attempt committed after its 503').toBeDefined();
@@ -62,8 +61,7 @@ describe('register retried after a 503', () => {
     expect((await call(meHandler, 'GET', '/api/auth/me', { token: retry.body.access })).status).toBe(200);
 
     const again = await register(email);
-    expect(again.status).toBe(409);
-    expect(again.body.code).toBe('email_taken');
+    expectProblem(again, 409, 'email_taken');
     expect((await committedUser(email))!.sessions).toBe(2);
   });
 

@@ -19,7 +19,7 @@ import { handler as ownEventsHandler } from '../functions/auth-security-events.j
 import { SECURITY_EVENT_TYPES } from '../lib/auth/events/record.js';
 import { sql } from '../lib/db/sql.js';
 import { createAccount } from './helpers/admin.js';
-import { call, randomIp, type TestResponse } from './helpers/http.js';
+import { call, expectProblem, randomIp, type TestResponse } from './helpers/http.js';
 import { resetTokenFor } from './helpers/mailbox.js';
 import { expectNoSecrets } from './helpers/secrets.js';
 import { STRONG_PASSWORD, type TestAccount, uniqueEmail } from './helpers/users.js';
@@ -103,8 +103,7 @@ describe('each flow records its event, read back through both routes', () => {
     const account = await register(newClient());
     const wrong = newClient();
     const res = await login(wrong, account.email, 'wrong-Password-1');
-    expect(res.status).toBe(401);
-    expect(res.body.code).toBe('invalid_credentials');
+    expectProblem(res, 401, 'invalid_credentials');
     expect(res.rawBody).not.toMatch(/wrong_password|reason/);
     await expectEvent(account.id, { type: 'login_failed', client: wrong, details: { method: 'password', reason: 'wrong_password' } }, { staffToken: staff.access, ownToken: account.access });
 
@@ -316,15 +315,13 @@ describe('GET /api/auth/security-events', () => {
   ])('refuses %j with a validation_error on %s', async (query, field) => {
     const account = await register(newClient());
     const res = await ownEvents(account.access, query);
-    expect(res.status).toBe(400);
-    expect(res.body.code).toBe('validation_error');
+    expectProblem(res, 400, 'validation_error');
     expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual([field]);
   });
 
   it('answers 401 without a token', async () => {
     const res = await call(ownEventsHandler, 'GET', '/api/auth/security-events');
-    expect(res.status).toBe(401);
-    expect(res.body.code).toBe('not_authenticated');
+    expectProblem(res, 401, 'not_authenticated');
   });
 });
 

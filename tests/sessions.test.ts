@@ -15,15 +15,15 @@ import { handler as listSessions } from '../functions/auth-sessions-list.js';
 import { setPassword } from '../lib/auth/account.js';
 import { sql } from '../lib/db/sql.js';
 import { createAccount } from './helpers/admin.js';
-import { call } from './helpers/http.js';
-import { importFresh } from './helpers/fresh.js';
+import { call, expectProblem, type Handler } from './helpers/http.js';
+import { freshHandler } from './helpers/fresh.js';
 import { forgeToken } from './helpers/tokens.js';
 import { registerAccount, STRONG_PASSWORD, type TestAccount } from './helpers/users.js';
 
 const getMe = (token: string) => call(me, 'GET', '/api/auth/me', { token });
 const list = (token: string) => call(listSessions, 'GET', '/api/auth/sessions', { token });
 const end = (token: string, id: string) => call(endSession, 'DELETE', `/api/auth/sessions/${id}`, { token, pathParameters: { id } });
-const refresh = (token: string, handler = refreshHandler) => call(handler, 'POST', '/api/auth/refresh', { body: { refresh: token } });
+const refresh = (token: string, handler: Handler = refreshHandler) => call(handler, 'POST', '/api/auth/refresh', { body: { refresh: token } });
 const sid = (token: string) => decodeJwt(token).sid as string;
 
 async function signIn(account: TestAccount, userAgent = 'vitest', sourceIp?: string) {
@@ -40,8 +40,7 @@ const eventsOf = (userId: string, type: string) =>
   sql()`select user_id, actor_id, details from security_events where user_id = ${userId} and type = ${type} order by created_at`;
 
 function expectEnded(res: { status: number; body: any }) {
-  expect(res.status).toBe(401);
-  expect(res.body.code).toBe('not_authenticated');
+  expectProblem(res, 401, 'not_authenticated');
 }
 
 describe('session ids in tokens', () => {
@@ -114,8 +113,7 @@ describe('DELETE /api/auth/sessions/{id}', () => {
     const bobSession = sid(bob.access);
     for (const id of [bobSession, crypto.randomUUID(), 'not-a-uuid']) {
       const res = await end(ann.access, id);
-      expect(res.status).toBe(404);
-      expect(res.body.code).toBe('not_found');
+      expectProblem(res, 404, 'not_found');
     }
     expect((await getMe(bob.access)).status).toBe(200);
     const extra = await signIn(ann);
@@ -150,7 +148,7 @@ describe('every way of ending a session stops its access tokens at once', () => 
   });
 
   it('refresh-token reuse detection (recorded as refresh_reuse_detected)', async () => {
-    const { handler } = await importFresh<typeof import('../functions/auth-refresh.js')>('functions/auth-refresh.ts', { REFRESH_REUSE_GRACE_S: '0' });
+    const handler = await freshHandler('functions/auth-refresh.ts', { REFRESH_REUSE_GRACE_S: '0' });
     const account = await registerAccount();
     const rotated = await refresh(account.refresh, handler);
     await new Promise((resolve) => setTimeout(resolve, 20));

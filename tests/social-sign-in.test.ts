@@ -11,7 +11,7 @@ import { securityEvents, userIdentities, users } from '../lib/db/schema.js';
 import { redis, redisKey } from '../lib/redis.js';
 import { createAccount } from './helpers/admin.js';
 import { importFresh } from './helpers/fresh.js';
-import { call, invoke, randomIp } from './helpers/http.js';
+import { call, expectProblem, invoke, randomIp } from './helpers/http.js';
 import { webFlow } from './helpers/oidc-flows.js';
 import { resetTokenFor } from './helpers/mailbox.js';
 import { codeAt, registerMfaAccount } from './helpers/mfa.js';
@@ -109,22 +109,19 @@ describe('native sign-in with an ID token', () => {
   ])('refuses a token %s with 401 invalid_credentials and creates nothing', async (_what, token) => {
     const who = person();
     const res = await postIdToken({ id_token: await token(who) });
-    expect(res.status).toBe(401);
-    expect(res.body.code).toBe('invalid_credentials');
+    expectProblem(res, 401, 'invalid_credentials');
     expect(await db().select().from(users).where(eq(users.email, who.email!))).toEqual([]);
   });
 
   it('refuses a token whose nonce is not the one the app sent', async () => {
     const who = person();
     const res = await postIdToken({ id_token: await idp.nativeIdToken(who.sub, { nonce: 'one' }), nonce: 'another' });
-    expect(res.status).toBe(401);
-    expect(res.body.code).toBe('invalid_credentials');
+    expectProblem(res, 401, 'invalid_credentials');
   });
 
   it('answers 404 not_found for a provider that is not configured', async () => {
     const res = await postIdToken({ id_token: await crafted(person()) }, 'myspace');
-    expect(res.status).toBe(404);
-    expect(res.body.code).toBe('not_found');
+    expectProblem(res, 404, 'not_found');
   });
 
   it('validates the body before anything else', async () => {
@@ -154,8 +151,7 @@ describe('linking to an existing account', () => {
     const account = await registerAccount();
     const who = person({ email: account.email, email_verified: true });
     const res = await postIdToken({ id_token: await idp.nativeIdToken(who.sub) });
-    expect(res.status).toBe(409);
-    expect(res.body.code).toBe('account_exists');
+    expectProblem(res, 409, 'account_exists');
     expect(await identityRows(account.id)).toEqual([]);
   });
 
@@ -164,8 +160,7 @@ describe('linking to an existing account', () => {
     await markVerified(account.id);
     const who = person({ email: account.email.toUpperCase(), email_verified: false });
     const res = await postIdToken({ id_token: await idp.nativeIdToken(who.sub) });
-    expect(res.status).toBe(409);
-    expect(res.body.code).toBe('account_exists');
+    expectProblem(res, 409, 'account_exists');
     expect(await identityRows(account.id)).toEqual([]);
   });
 
@@ -181,8 +176,7 @@ describe('linking to an existing account', () => {
     const created = await postIdToken({ id_token: await idp.nativeIdToken(who.sub) });
     await db().update(users).set({ isActive: false }).where(eq(users.id, created.body.user.id));
     const res = await postIdToken({ id_token: await idp.nativeIdToken(who.sub) });
-    expect(res.status).toBe(401);
-    expect(res.body.code).toBe('invalid_credentials');
+    expectProblem(res, 401, 'invalid_credentials');
   });
 
   it('gives a social-only account no password until forgot-password sets one', async () => {
@@ -231,8 +225,7 @@ describe('two-factor accounts', () => {
     await markVerified(other.id);
     const stranger = person({ email: other.email });
     const refused = await postIdToken({ id_token: await idp.nativeIdToken(stranger.sub) });
-    expect(refused.status).toBe(409);
-    expect(refused.body.code).toBe('account_exists');
+    expectProblem(refused, 409, 'account_exists');
     expect(await identityRows(other.id)).toEqual([]);
   });
 });
@@ -266,8 +259,7 @@ describe('web sign-in (authorization code flow with PKCE)', () => {
     expect((await call(routes.me, 'GET', '/api/auth/me', { token: res.body.access })).status).toBe(200);
     // The code works once.
     const reused = await exchangeCode(code);
-    expect(reused.status).toBe(400);
-    expect(reused.body.code).toBe('invalid_token');
+    expectProblem(reused, 400, 'invalid_token');
   });
 
   it('keeps only a digest of the state in Redis, for 10 minutes', async () => {
@@ -301,8 +293,7 @@ describe('web sign-in (authorization code flow with PKCE)', () => {
     const { event, back } = await webFlow(idp, routes, person().sub);
     expect(back.status).toBe(302);
     const replay = await invoke(routes.callback, event);
-    expect(replay.status).toBe(400);
-    expect(replay.body.code).toBe('invalid_token');
+    expectProblem(replay, 400, 'invalid_token');
   });
 
   it('refuses a state issued for another provider', async () => {
@@ -311,8 +302,7 @@ describe('web sign-in (authorization code flow with PKCE)', () => {
     const start = await call(routes.authorize, 'GET', '/api/auth/oidc/test/authorize', { query: { redirect_uri: APP_REDIRECT_URI }, pathParameters: { provider: 'test' } });
     const state = new URL(start.headers.location!).searchParams.get('state')!;
     const res = await call(routes.callback, 'GET', '/api/auth/oidc/formpost/callback', { query: { state, code: 'x' }, pathParameters: { provider: 'formpost' } });
-    expect(res.status).toBe(400);
-    expect(res.body.code).toBe('invalid_token');
+    expectProblem(res, 400, 'invalid_token');
   });
 
   it('sends the user back with error=access_denied when they cancel at the provider', async () => {
@@ -333,8 +323,7 @@ describe('web sign-in (authorization code flow with PKCE)', () => {
 
   it('refuses a redirect_uri that is not in OIDC_REDIRECT_URIS', async () => {
     const res = await call(routes.authorize, 'GET', '/api/auth/oidc/test/authorize', { query: { redirect_uri: 'https://evil.example.com/' }, pathParameters: { provider: 'test' } });
-    expect(res.status).toBe(400);
-    expect(res.body.code).toBe('validation_error');
+    expectProblem(res, 400, 'validation_error');
     expect(res.body.errors[0].field).toBe('redirect_uri');
   });
 
@@ -343,8 +332,7 @@ describe('web sign-in (authorization code flow with PKCE)', () => {
     const who = person({ email: account.email });
     const { backUrl } = await webFlow(idp, routes, who.sub);
     const res = await exchangeCode(backUrl!.searchParams.get('code')!);
-    expect(res.status).toBe(409);
-    expect(res.body.code).toBe('account_exists');
+    expectProblem(res, 409, 'account_exists');
   });
 });
 
@@ -363,8 +351,7 @@ describe('linked identities', () => {
     const unlink = () => call(routes.unlink, 'DELETE', `/api/auth/identities/${id}`, { token: token_, pathParameters: { id } });
 
     const refused = await unlink();
-    expect(refused.status).toBe(409);
-    expect(refused.body.code).toBe('last_sign_in_method');
+    expectProblem(refused, 409, 'last_sign_in_method');
 
     await call(routes.forgotPassword, 'POST', '/api/auth/forgot-password', { body: { email: who.email } });
     await call(routes.resetPassword, 'POST', '/api/auth/reset-password', { body: { token: await resetTokenFor(who.email!), new_password: STRONG_PASSWORD } });

@@ -9,9 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { clientOf } from '../lib/http/api.js';
 import { toStorableText, UNSTORABLE_TEXT_MESSAGE, unstorableTextErrors } from '../lib/http/validation.js';
 import { expectMatchesSpec } from './helpers/contract.js';
-import { call, httpEvent } from './helpers/http.js';
+import { call, expectProblem, httpEvent } from './helpers/http.js';
 import { fillPath, loadHandlers, type Operation, operations } from './helpers/route-catalogue.js';
-import { STRONG_PASSWORD, uniqueEmail } from './helpers/users.js';
 
 const BAD_TEXT = { nul: 'ann\u0000@example.com', 'lone high surrogate': 'ann\ud800x', 'lone low surrogate': '\udc00ann' };
 
@@ -41,8 +40,7 @@ describe('unstorable text in any string field', () => {
       for (const [kind, text] of Object.entries(BAD_TEXT)) {
         const input = { [field]: text };
         const res = await call(handlers[op.functionName]!, op.method, samplePath(op), where === 'body' ? { body: input } : { query: input });
-        expect(res.status, `${kind}: ${res.rawBody}`).toBe(400);
-        expect(res.body.code).toBe('validation_error');
+        expectProblem(res, 400, 'validation_error');
         expect(res.body.errors, kind).toContainEqual({ field, message: UNSTORABLE_TEXT_MESSAGE });
         expectMatchesSpec(op.method, op.path, res);
       }
@@ -73,15 +71,12 @@ describe('unstorable text in a path parameter', () => {
       // Likewise a query string with every documented parameter (the web sign-in's redirect_uri).
       const query = Object.fromEntries(Object.entries(op.queryParams).map(([name, schema]) => [name, name === 'redirect_uri' ? 'https://app.example.com/' : String(sampleValue(schema))]));
       const res = await call(handlers[op.functionName]!, op.method, fillPath(op.path, params), { pathParameters: params, body, query });
-      expect(res.status, res.rawBody).toBe(404);
-      expect(res.body.code).toBe('not_found');
+      expectProblem(res, 404, 'not_found');
     }
   });
 });
 
 describe('unstorable text in the User-Agent header (stored with each session)', () => {
-  const agents = ['curl/8\u0000', 'agent \ud800', `${'a'.repeat(511)}😀`];
-
   it('is cleaned and capped to what the columns hold', () => {
     expect(toStorableText('curl/8\u0000x', 512)).toBe('curl/8\ufffdx');
     expect(toStorableText('a\ud800b\udc00', 512)).toBe('a\ufffdb\ufffd');
@@ -90,16 +85,4 @@ describe('unstorable text in the User-Agent header (stored with each session)', 
     expect(clientOf(httpEvent('GET', '/', { headers: { 'user-agent': 'x\u0000' } }) as never).userAgent).toBe('x\ufffd');
   });
 
-  it('register, login and refresh succeed with such an agent', async () => {
-    for (const agent of agents) {
-      const headers = { 'user-agent': agent };
-      const email = uniqueEmail('agent');
-      const registered = await call(handlers.authRegister!, 'POST', '/api/auth/register', { body: { email, password: STRONG_PASSWORD, full_name: 'Agent Test' }, headers });
-      expect(registered.status, registered.rawBody).toBe(201);
-      const loggedIn = await call(handlers.authLogin!, 'POST', '/api/auth/login', { body: { email, password: STRONG_PASSWORD }, headers });
-      expect(loggedIn.status, loggedIn.rawBody).toBe(200);
-      const refreshed = await call(handlers.authRefresh!, 'POST', '/api/auth/refresh', { body: { refresh: loggedIn.body.refresh }, headers });
-      expect(refreshed.status, refreshed.rawBody).toBe(200);
-    }
-  });
 });

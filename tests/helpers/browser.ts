@@ -1,5 +1,5 @@
 /**
- * Debian's chromium for the browser tests (tests/*-browser.test.ts), through playwright-core.
+ * Debian's chromium for the browser tests (tests/e2e/*-browser.test.ts), through playwright-core.
  * Under CI=true they are mandatory (.ci/run installs chromium). Elsewhere, on a machine without
  * it, they are skipped with one line saying how to get it, so `npm test` passes on a fresh machine.
  */

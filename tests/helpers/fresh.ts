@@ -1,4 +1,5 @@
 import { vi } from 'vitest';
+import type { Handler } from './http.js';
 
 /**
  * Imports a module (path from the project root, e.g. `functions/health.ts`) afresh under extra environment variables. Configuration is parsed once
@@ -18,4 +19,9 @@ export async function importFresh<T>(modulePath: string, env: Record<string, str
   } finally {
     process.env = saved;
   }
+}
+
+/** A function's handler from a fresh cold start under `env`: `freshHandler('functions/auth-login.ts', { … })`. */
+export async function freshHandler(modulePath: string, env: Record<string, string | undefined>): Promise<Handler> {
+  return (await importFresh<{ handler: Handler }>(modulePath, env)).handler;
 }

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { expect } from 'vitest';
 
 export interface RequestOptions {
   body?: unknown;
@@ -83,7 +84,8 @@ export interface TestResponse<T = any> {
   rawBody: string;
 }
 
-type Handler = (event: any, context: any) => Promise<any>;
+/** A Lambda handler as our functions export it (`functions/*.ts`). */
+export type Handler = (event: any, context: any) => Promise<any>;
 
 /** Calls a handler with an event and returns the response (headers lower-cased, JSON parsed). */
 export async function invoke<T = any>(handler: Handler, event: APIGatewayProxyEventV2): Promise<TestResponse<T>> {
@@ -98,3 +100,13 @@ export async function invoke<T = any>(handler: Handler, event: APIGatewayProxyEv
 /** Shorthand: `call(handler, 'POST', '/api/auth/login', { body })`. */
 export const call = <T = any>(handler: Handler, method: string, path: string, options?: RequestOptions) =>
   invoke<T>(handler, httpEvent(method, path, options));
+
+/**
+ * The response is RFC 9457 problem+json with this status and contract `code` (the headers are
+ * checked where the response has them: an in-process call does, a parsed body alone does not).
+ */
+export function expectProblem(response: { status: number; headers?: Record<string, string>; body: any }, status: number, code: string): void {
+  expect(response.status, JSON.stringify(response.body)).toBe(status);
+  if (response.headers) expect(response.headers['content-type']).toBe('application/problem+json');
+  expect(response.body).toMatchObject({ type: 'about:blank', status, code, title: expect.any(String), detail: expect.any(String) });
+}

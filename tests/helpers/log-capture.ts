@@ -28,6 +28,17 @@ export function captureLogs(): CapturedLogs {
   };
 }
 
+/** Everything written to stdout and stderr while `fn` runs. */
+export async function captureOutput(fn: () => Promise<void>): Promise<string> {
+  const logs = captureLogs();
+  try {
+    await fn();
+  } finally {
+    logs.restore();
+  }
+  return logs.text();
+}
+
 /** Shapes that must never appear in a log line, whoever they belong to. */
 const SECRET_SHAPES: [string, RegExp][] = [
   ['a bcrypt hash', /\$2[abxy]?\$\d{2}\$/],

@@ -4,6 +4,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { launchChromium } from './browser.js';
 import { freePort } from './ports.js';
 
 export interface OfflineServer {
@@ -41,4 +44,25 @@ export async function startOffline(env: Record<string, string> = {}): Promise<Of
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return { url: `http://127.0.0.1:${httpPort}`, output: () => output, stop };
+}
+
+/** A first build of every function, on a loaded 2-core machine, takes a while. */
+const START_TIMEOUT_MS = 180_000;
+
+/**
+ * For an end-to-end test file: the local stack under `env`, and with `browser` headless chromium
+ * launched alongside, both up before the file's tests (and its own `beforeAll`s) and stopped after.
+ */
+export function useOfflineStack(options: { env?: Record<string, string>; browser: true }): { readonly server: OfflineServer; readonly browser: Browser };
+export function useOfflineStack(options?: { env?: Record<string, string> }): { readonly server: OfflineServer };
+export function useOfflineStack(options: { env?: Record<string, string>; browser?: boolean } = {}) {
+  const stack = {} as { server: OfflineServer; browser?: Browser };
+  beforeAll(async () => {
+    [stack.server, stack.browser] = await Promise.all([startOffline(options.env), options.browser ? launchChromium() : undefined]);
+  }, START_TIMEOUT_MS);
+  afterAll(async () => {
+    await stack.browser?.close();
+    await stack.server?.stop();
+  });
+  return stack;
 }
