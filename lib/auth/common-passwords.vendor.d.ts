@@ -1,7 +1,7 @@
 // fxa-common-password-list ships no typings. We import its data file directly (not its
 // main module, which decodes the whole list at import time and then searches it with a linear
 // indexOf on every call), so this declares the one shape we rely on. The package is pinned
-// exactly in package.json and tests/password-policy.test.ts checks the decoded list, so a
+// exactly in package.json and tests/unit/password-policy.test.ts checks the decoded list, so a
 // change of format in an upgrade fails a test instead of silently emptying the list.
 declare module 'fxa-common-password-list/src/encoded-passwords.js' {
   /**

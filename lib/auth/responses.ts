@@ -2,7 +2,7 @@
  * The response bodies of the auth routes, as zod/mini schemas, next to the request bodies of
  * `schemas.ts`. The OpenAPI document is generated from them; the service imports them only as
  * types (`import type`: what `lib/auth` returns is typed by `z.infer` of these), so no bundle
- * carries them, and `tests/contract.test.ts` checks real responses against the document.
+ * carries them, and `tests/integration/contract.test.ts` checks real responses against the document.
  */
 import * as z from 'zod/mini';
 import { SECURITY_EVENT_TYPES } from './events/record.js';

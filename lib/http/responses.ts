@@ -2,7 +2,7 @@
  * The bodies the HTTP layer itself answers with: problem details and the health probes, as
  * zod/mini schemas. The OpenAPI document is generated from them; the service imports them only as
  * types (`import type`), so no bundle carries them: what a handler sends is typed by
- * {@link z.infer} of these schemas, and `tests/contract.test.ts` checks real responses against
+ * {@link z.infer} of these schemas, and `tests/integration/contract.test.ts` checks real responses against
  * the document.
  */
 import * as z from 'zod/mini';

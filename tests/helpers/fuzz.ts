@@ -1,7 +1,7 @@
 /**
  * Property-based fuzzing of every route (fast-check): the request generator, the invariants every
- * answer must keep, and the seeded runner. Used in-process (tests/fuzz.test.ts, through the real
- * middy chain) and over HTTP (tests/fuzz-offline.e2e.test.ts, through serverless offline).
+ * answer must keep, and the seeded runner. Used in-process (tests/integration/fuzz.test.ts, through the real
+ * middy chain) and over HTTP (tests/e2e/fuzz-offline.e2e.test.ts, through serverless offline).
  *
  * A generated request is an operation of the route table (`route-catalogue.ts`) dressed with any
  * method, path parameters, query string, headers (Authorization included) and body; mostly

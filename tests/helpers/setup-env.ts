@@ -18,5 +18,5 @@ process.env.FORGOT_PASSWORD_MIN_RESPONSE_MS ??= '0';
 process.env.VERIFY_EMAIL_RESEND_MIN_RESPONSE_MS ??= '0';
 // One Lambda serves one request; a test process serves dozens at once on a loaded 2-core machine,
 // where a pool queue alone can pass the 2 s dependency budget and drop the pool shared by all.
-// tests/faults.test.ts runs with the real default.
+// tests/integration/faults.test.ts runs with the real default.
 process.env.REQUEST_DEADLINE_MS ??= '10000';
