@@ -12,10 +12,10 @@
  */
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { migrateDatabase } from '../lib/db/migrate.js';
-import { dropDatabase, uniqueDatabaseUrl } from './helpers/database.js';
-import { type OfflineServer, startOffline } from './helpers/offline.js';
-import { STRONG_PASSWORD, uniqueEmail } from './helpers/users.js';
+import { migrateDatabase } from '../../lib/db/migrate.js';
+import { dropDatabase, uniqueDatabaseUrl } from '../helpers/database.js';
+import { type OfflineServer, startOffline } from '../helpers/offline.js';
+import { STRONG_PASSWORD, uniqueEmail } from '../helpers/users.js';
 
 const CONCURRENT_REQUESTS = 50;
 const CONNECTION_LIMIT = 20;
