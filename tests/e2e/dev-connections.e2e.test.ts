@@ -12,7 +12,7 @@
  */
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { migrateDatabase } from '../../lib/db/migrate.js';
+import { migrateDatabase } from '../../tools/db/migrate.js';
 import { dropDatabase, uniqueDatabaseUrl } from '../helpers/database.js';
 import { type OfflineServer, startOffline } from '../helpers/offline.js';
 import { STRONG_PASSWORD, uniqueEmail } from '../helpers/users.js';
