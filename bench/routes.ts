@@ -13,23 +13,18 @@
  * Scenarios: `latency` (every route; with bcrypt, also hashing on its own) and `enumeration`
  * (timing differences that could reveal whether an account exists).
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { loadConfig } from '../lib/config.js';
 import { httpEvent, lambdaContext } from '../tests/helpers/http.js';
+import { OVERHEAD_ROUNDS } from './overhead.js';
 import { ENUMERATION_SAMPLES, functionServing, RESEND_VERIFICATION_ROUTE } from './enumeration.js';
 import { summarize, type Summary } from './stats.js';
 
 type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string }>;
-
-/**
- * The lowest cost BCRYPT_ROUNDS accepts: the pass that measures what our code costs beyond
- * hashing runs at it and subtracts its own, measured, hashing (bcrypt at this cost is ~1 ms).
- */
-export const OVERHEAD_ROUNDS = 4;
 
 export interface LatencyResult {
   scenario: 'latency';
@@ -496,9 +491,122 @@ async function enumeration(): Promise<EnumerationResult> {
   };
 }
 
+export interface TailSeries extends Summary {
+  /** The same samples without those a garbage collection overlapped. */
+  withoutGc: Summary;
+  /** Samples a GC pause overlapped. */
+  gcHit: number;
+  /** Samples during which the kernel took the CPU from this process (an involuntary context switch). */
+  preempted: number;
+  /** The samples neither a GC pause nor a preemption of this process touched. */
+  undisturbed: Summary;
+  /** This process' CPU time (user + system) per call: what the call itself costs us, waits excluded. */
+  cpu: Summary;
+}
+
+export interface TailResult {
+  scenario: 'tail';
+  nodeOptions: string;
+  series: Record<string, TailSeries>;
+  gc: { count: number; totalMs: number; p99Ms: number; maxMs: number };
+}
+
+/**
+ * Where the tail of /me and refresh goes: `select 1` (the floor of any round trip), the guard's own
+ * statement through a plain client, /me and refresh, interleaved call by call so drift and other
+ * tenants' load hit all four alike; each sample is flagged when a GC pause overlapped it.
+ */
+async function tail(): Promise<TailResult> {
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  const { default: postgres } = await import('postgres');
+  const register = await load('authRegister');
+  const me = await load('authMe');
+  const refresh = await load('authRefresh');
+  const created = await register(request('POST', '/api/auth/register', { body: { email: `tail.${tag}@bench.example.com`, password: PASSWORD_A, full_name: FULL_NAME } }), lambdaContext());
+  if (created.statusCode !== 201) throw new Error(`register: ${created.statusCode} ${created.body}`);
+  const session = JSON.parse(created.body!) as { access: string; refresh: string };
+  const claims = JSON.parse(Buffer.from(session.access.split('.')[1]!, 'base64url').toString()) as { sub: string; sid: string };
+
+  const pauses: [number, number][] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push([entry.startTime, entry.startTime + entry.duration]);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const sql = postgres(config.database.url, { max: 1, onnotice: () => {}, fetch_types: false });
+  const steps: Record<string, () => Promise<unknown>> = {
+    'select 1 (postgres.js, own client)': () => sql`select 1`,
+    "the guard's statement (postgres.js, own client)": () =>
+      sql`select u.*, s.id is not null from users u left join sessions s on s.id = ${claims.sid} and s.user_id = u.id and s.revoked_at is null and s.expires_at > now() where u.id = ${claims.sub} limit 1`,
+    'GET /api/auth/me': async () => {
+      const response = await me(request('GET', '/api/auth/me', { token: session.access }), lambdaContext());
+      if (response.statusCode !== 200) throw new Error(`me: ${response.statusCode}`);
+    },
+    'POST /api/auth/refresh': async () => {
+      const response = await refresh(request('POST', '/api/auth/refresh', { body: { refresh: session.refresh } }), lambdaContext());
+      if (response.statusCode !== 200) throw new Error(`refresh: ${response.statusCode} ${response.body}`);
+      session.refresh = (JSON.parse(response.body!) as { refresh: string }).refresh;
+    },
+  };
+  // The main thread's own count: the process-wide one also counts libuv's pool threads (WebCrypto
+  // runs jose's signatures there), which are switched out without delaying this thread.
+  const statusFile = `/proc/${process.pid}/task/${process.pid}/status`;
+  const involuntarySwitches = existsSync(statusFile)
+    ? () => Number(/nonvoluntary_ctxt_switches:\s*(\d+)/.exec(readFileSync(statusFile, 'utf8'))?.[1])
+    : () => process.resourceUsage().involuntaryContextSwitches;
+  type Sample = { span: [number, number]; cpuMs: number; preempted: boolean };
+  const samples: Record<string, Sample[]> = Object.fromEntries(Object.keys(steps).map((k) => [k, []]));
+  const warmup = 200;
+  const n = count(3000);
+  for (let i = 0; i < warmup + n; i++) {
+    for (const [label, run] of Object.entries(steps)) {
+      const switches = involuntarySwitches();
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      await run();
+      const ended = performance.now();
+      const used = process.cpuUsage(cpu);
+      const preempted = involuntarySwitches() !== switches;
+      if (i >= warmup) samples[label]!.push({ span: [started, ended], cpuMs: (used.user + used.system) / 1000, preempted });
+    }
+  }
+  // GC entries arrive asynchronously, after the pause they describe.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  observer.disconnect();
+  await sql.end({ timeout: 1 });
+  const measuredFrom = Object.values(samples)[0]![0]!.span[0];
+  const gcPauses = pauses.filter(([, end]) => end >= measuredFrom);
+  const overlapsGc = ({ span: [start, end] }: Sample) => gcPauses.some(([a, b]) => a < end && b > start);
+  const wall = (list: Sample[]) => summarize(list.map(({ span: [a, b] }) => b - a));
+  const series = Object.fromEntries(
+    Object.entries(samples).map(([label, list]) => {
+      const summary = wall(list);
+      const gcHit = list.filter(overlapsGc).length;
+      const preempted = list.filter((sample) => sample.preempted).length;
+      const undisturbed = wall(list.filter((sample) => !sample.preempted && !overlapsGc(sample)));
+      log(`${label.padEnd(48)} p50 ${summary.p50.toFixed(3)} p99 ${summary.p99.toFixed(3)} ms (undisturbed ${undisturbed.p99.toFixed(3)}), GC in ${gcHit}, preempted ${preempted}`);
+      const series: TailSeries = {
+        ...summary,
+        withoutGc: wall(list.filter((sample) => !overlapsGc(sample))),
+        gcHit,
+        preempted,
+        undisturbed,
+        cpu: summarize(list.map((sample) => sample.cpuMs)),
+      };
+      return [label, series];
+    }),
+  );
+  const durations = summarize(gcPauses.map(([a, b]) => b - a));
+  return {
+    scenario: 'tail',
+    nodeOptions: process.execArgv.filter((a) => a !== '--import' && a !== 'tsx').join(' ') || '(defaults)',
+    series,
+    gc: { count: gcPauses.length, totalMs: gcPauses.reduce((sum, [a, b]) => sum + b - a, 0), p99Ms: durations.p99, maxMs: durations.max },
+  };
+}
+
 const scenario = process.argv[2];
-const result = scenario === 'latency' ? await latency() : scenario === 'enumeration' ? await enumeration() : undefined;
-if (!result) throw new Error(`unknown scenario "${scenario}" (latency | enumeration)`);
+const result = scenario === 'latency' ? await latency() : scenario === 'enumeration' ? await enumeration() : scenario === 'tail' ? await tail() : undefined;
+if (!result) throw new Error(`unknown scenario "${scenario}" (latency | enumeration | tail)`);
 writeFileSync(env('BENCH_OUT'), JSON.stringify(result));
 // The bundles keep their Postgres and Redis connections open, as a warm Lambda does.
 process.exit(0);

@@ -43,7 +43,9 @@ import { freePort } from '../tests/helpers/ports.js';
 import { BUILD_DIR, type BuiltFunction, buildForProfile, coldImportMs, dependencyImportCosts, PACKAGE_DIR, packageFunctions, ROOT, unpackFunctions } from './bundles.js';
 import { type CpuProfile, formatSummary, summarizeProfile } from './profile.js';
 import { ENUMERATION_GOAL_MS, RESEND_VERIFICATION_ROUTE } from './enumeration.js';
-import { type Comparison, type EnumerationResult, type LatencyResult, OVERHEAD_ROUNDS } from './routes.js';
+import { beyondHashing, OVERHEAD_ROUNDS } from './overhead.js';
+import { measureRss, RSS_GOAL_MB, RSS_REQUESTS, type RssRow } from './rss.js';
+import type { Comparison, EnumerationResult, LatencyResult, TailResult } from './routes.js';
 import { type FixtureReport, loadScaleFixture, parseScale } from './scale-fixture.js';
 import { mark, markdownTable, median, ms, ops, table } from './stats.js';
 
@@ -55,6 +57,8 @@ const quick = args.has('--quick');
 const durable = args.has('--durable');
 const profileMode = args.has('--profile');
 const enumerationOnly = args.has('--enumeration');
+const tailOnly = args.has('--tail');
+const rssOnly = args.has('--rss');
 const started = Date.now();
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const tag = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -195,10 +199,10 @@ function benchEnv(overrides: Record<string, string | undefined> = {}): NodeJS.Pr
 /** The pass that measures our code beyond hashing: the cheapest bcrypt, whose own cost is subtracted. */
 const overheadEnv = () => benchEnv({ ...common, BCRYPT_ROUNDS: String(OVERHEAD_ROUNDS), FORGOT_PASSWORD_MIN_RESPONSE_MS: '0' });
 
-async function runChild<T>(scenario: 'latency' | 'enumeration', env: NodeJS.ProcessEnv, bundles: Record<string, string>, profileDir?: string): Promise<T> {
+async function runChild<T>(scenario: 'latency' | 'enumeration' | 'tail', env: NodeJS.ProcessEnv, bundles: Record<string, string>, profileDir?: string, nodeArgs: string[] = []): Promise<T> {
   const index = childCount++;
   const out = join(BUILD_DIR, `result-${tag}-${index}-${scenario}.json`);
-  const child = spawn(process.execPath, ['--import', 'tsx', join('bench', 'routes.ts'), scenario], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join('bench', 'routes.ts'), scenario], {
     cwd: ROOT,
     // Service logs (stdout) are discarded like CloudWatch would take them; progress is on stderr.
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -267,6 +271,11 @@ try {
 
   if (profileMode) await profile();
   else if (enumerationOnly) await enumerationTable();
+  else if (tailOnly) await tailTable();
+  else if (rssOnly) {
+    const { title, rows, notes } = rssSection(rss());
+    console.log(`\n${title}\n${table(rows)}\n${notes.join('\n')}`);
+  }
   else await benchmark();
 } finally {
   await cleanup();
@@ -309,6 +318,9 @@ async function benchmark(): Promise<void> {
     builtBundles,
   ).finally(() => slowSes.close());
 
+  const tail = await tailRuns(quick ? 1 : 2);
+  const memory = rss();
+
   const rateLimiter = runRateLimitBench();
 
   const coldRuns = 5;
@@ -322,7 +334,7 @@ async function benchmark(): Promise<void> {
     return { function: fn.name, zipKB: fn.zipBytes / 1024, bundleKB: fn.bundleBytes / 1024, coldImportMs: cold[i]!.median, coldImportRunsMs: cold[i]!.runs };
   });
 
-  report({ bcrypt, fast, enumeration, enumerationSesSlow, bundles, sdkImportMs: sdk!.median, rateLimiter, scaled });
+  report({ bcrypt, fast, enumeration, enumerationSesSlow, bundles, sdkImportMs: sdk!.median, rateLimiter, scaled, tail, memory });
   reportJwtCost();
 }
 
@@ -381,11 +393,6 @@ function runRateLimitBench(): { ran: boolean; output: string } {
   return { ran: true, output: result.stdout.trim() };
 }
 
-/** A route's p50 in a pass minus the p50 of the bcrypt work it does, timed alone in the same pass. */
-function beyondHashing(pass: LatencyResult, route: string): number {
-  return (pass.routes[route]?.p50 ?? Number.NaN) - (pass.hashingByRoute[route]?.p50 ?? 0);
-}
-
 interface Figures {
   bcrypt: LatencyResult;
   fast: LatencyResult;
@@ -396,9 +403,11 @@ interface Figures {
   sdkImportMs: number;
   rateLimiter: { ran: boolean; output: string };
   scaled?: { fixture: FixtureReport; fast: LatencyResult; plans: string[] };
+  tail: TailResult[];
+  memory: { baselineMB: number; rows: RssRow[] };
 }
 
-function report({ bcrypt, fast, enumeration, enumerationSesSlow, bundles, sdkImportMs, rateLimiter, scaled }: Figures): void {
+function report({ bcrypt, fast, enumeration, enumerationSesSlow, bundles, sdkImportMs, rateLimiter, scaled, tail, memory }: Figures): void {
   const hashing = bcrypt.hashing;
   const rounds = bcrypt.bcryptRounds;
   const out: string[] = [];
@@ -497,6 +506,11 @@ function report({ bcrypt, fast, enumeration, enumerationSesSlow, bundles, sdkImp
     `Functions that send email also load @aws-sdk/client-ses, which is not in their zip (the Lambda runtime ships it) but is in their cold import: ${ms(sdkImportMs)} ms on its own here.`,
   ]);
 
+  const tailTable = tailSection(tail);
+  section(tailTable.title, tailTable.rows, tailTable.notes);
+  const rssTable = rssSection(memory);
+  section(rssTable.title, rssTable.rows, rssTable.notes);
+
   // 5. Enumeration
   const timing = enumerationSection(enumeration, enumerationSesSlow);
   section(timing.title, timing.rows, timing.notes);
@@ -538,6 +552,8 @@ Postgres ${describeDatabase(baseUrl.toString()).replace(/\/[^/]*$/, '')}, synchr
     enumeration,
     enumerationSesSlow,
     roundTrips: bcrypt.roundTrips,
+    tail,
+    memory: { ...memory, requests: RSS_REQUESTS, goalMB: RSS_GOAL_MB },
     rateLimiter: rateLimiter.ran ? { command: 'bench/rate-limit.bench.ts', output: rateLimiter.output } : 'not run',
     scale: scaled ? { fixture: scaled.fixture, [`latencyBcryptCost${fast.bcryptRounds}`]: scaled.fast.routes, hashingByRoute: scaled.fast.hashingByRoute, plans: scaled.plans } : 'not run (npm run bench -- --scale 1m)',
   }, null, 2)}\n`);
@@ -584,6 +600,71 @@ async function enumerationTable(): Promise<void> {
   const enumeration = await runChild<EnumerationResult>('enumeration', benchEnv(common), builtBundles);
   const { title, rows, notes } = enumerationSection(enumeration);
   console.log(`\n${title}\n${table(rows)}\n${notes.join('\n')}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// --tail: where the p99 of /me and refresh goes
+// ---------------------------------------------------------------------------------------------
+async function tailRuns(rounds: number): Promise<TailResult[]> {
+  // V8 flags a Lambda can set too (through NODE_OPTIONS), compared run against run.
+  const TAIL_VARIANTS: string[][] = [[], ['--max-semi-space-size=32'], ['--max-semi-space-size=64']];
+  const results: TailResult[] = [];
+  // Round-robin, so the other tenants' load drifts over every variant alike.
+  for (let round = 0; round < rounds; round++) {
+    for (const nodeArgs of TAIL_VARIANTS) {
+      step(`Tail, round ${round + 1}/${rounds}, ${nodeArgs.join(' ') || 'V8 defaults'}`);
+      results.push(await runChild<TailResult>('tail', benchEnv(common), builtBundles, undefined, nodeArgs));
+    }
+  }
+  return results;
+}
+
+function tailSection(results: TailResult[]): { title: string; rows: string[][]; notes: string[] } {
+  const rows = [['V8 flags', 'series', 'n', 'p50 ms', 'p99 ms', 'CPU p50 / p99 ms', 'GC-hit', 'p99 w/o GC-hit', 'preempted', 'p99 undisturbed', 'GC pauses (total ms)']];
+  for (const r of results) {
+    for (const [label, s] of Object.entries(r.series)) {
+      rows.push([
+        r.nodeOptions, label, String(s.n), ms(s.p50), ms(s.p99), `${ms(s.cpu.p50)} / ${ms(s.cpu.p99)}`,
+        String(s.gcHit), ms(s.withoutGc.p99), String(s.preempted), ms(s.undisturbed.p99), `${r.gc.count} (${ms(r.gc.totalMs)})`,
+      ]);
+    }
+  }
+  return {
+    title: 'Where the tail goes: the four calls interleaved, call by call, in one process per V8 setting',
+    rows,
+    notes: [
+      'select 1 is the floor of any Postgres round trip on this machine: /me cannot have a lower p99 while it checks the user and session in the database on every request.',
+      'GC-hit: a garbage collection pause (PerformanceObserver "gc") overlapped the call. Preempted: the kernel switched this process out during the call (getrusage involuntary context switches), i.e. another process had the core. Undisturbed: neither.',
+      "CPU: this process' user + system time during the call; the rest of the wall time is waiting (Postgres, Redis, the scheduler).",
+    ],
+  };
+}
+
+/** `--tail`: only the tail table. */
+async function tailTable(): Promise<void> {
+  const { title, rows, notes } = tailSection(await tailRuns(quick ? 1 : 2));
+  console.log(`\n${title}\n${table(rows)}\n${notes.join('\n')}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory per function (--rss: only that table)
+// ---------------------------------------------------------------------------------------------
+function rss(): { baselineMB: number; rows: RssRow[] } {
+  step(`Memory: each function alone in a plain node process, ${quick ? RSS_REQUESTS / 10 : RSS_REQUESTS} warm requests (BCRYPT_ROUNDS=${OVERHEAD_ROUNDS}: memory does not depend on the cost)`);
+  return measureRss(builtBundles, overheadEnv(), tag, quick ? RSS_REQUESTS / 10 : RSS_REQUESTS);
+}
+
+function rssSection({ baselineMB, rows }: { baselineMB: number; rows: RssRow[] }): { title: string; rows: string[][]; notes: string[] } {
+  return {
+    title: `Memory per function after ${rows[0]?.requests.toLocaleString('en')} warm requests (its packaged handler alone in a plain node process)`,
+    rows: [
+      ['function', 'requests were', 'RSS MB', 'peak RSS MB', `peak ≤ ${RSS_GOAL_MB} MB`, 'heap used MB'],
+      ...rows.map((r) => [r.function, r.request, r.rssMB.toFixed(1), r.maxRssMB.toFixed(1), mark(r.maxRssMB <= RSS_GOAL_MB), r.heapUsedMB.toFixed(1)]),
+    ],
+    notes: [
+      `Peak: getrusage maxRSS over the whole run (import and every request). A bare node ${process.version} process is ${baselineMB.toFixed(1)} MB here. Lambda counts the runtime's own memory too, so size functions with some headroom over these figures.`,
+    ],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
