@@ -14,8 +14,10 @@ import { pathToFileURL } from 'node:url';
 const plan = JSON.parse(process.env.BENCH_RSS_PLAN ?? '{}');
 const bundle = process.env.BENCH_RSS_BUNDLE;
 let last;
+let afterImportMB;
 if (bundle) {
   const { handler } = await import(pathToFileURL(bundle).href);
+  afterImportMB = process.memoryUsage().rss / 2 ** 20;
   let refresh = plan.refresh ?? '';
   for (let i = 0; i < plan.requests; i++) {
     // A fresh event per request, parsed from text like the runtime parses each invocation's.
@@ -28,12 +30,16 @@ if (bundle) {
   }
 }
 const usage = process.memoryUsage();
+// getrusage's ru_maxrss: the peak resident set of the whole run, in KiB on Linux.
+const maxRssMB = process.resourceUsage().maxRSS / 1024;
+// What the requests left alive (a leak would show here), as opposed to garbage not yet collected.
+globalThis.gc?.();
 writeFileSync(process.env.BENCH_OUT, JSON.stringify({
+  afterImportMB,
   rssMB: usage.rss / 2 ** 20,
-  // getrusage's ru_maxrss: the peak resident set of the whole run, in KiB on Linux.
-  maxRssMB: process.resourceUsage().maxRSS / 1024,
+  maxRssMB,
   heapUsedMB: usage.heapUsed / 2 ** 20,
-  externalMB: usage.external / 2 ** 20,
+  liveHeapMB: process.memoryUsage().heapUsed / 2 ** 20,
   last,
 }));
 // The bundle keeps its connections open, as a warm Lambda does.

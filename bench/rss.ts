@@ -16,9 +16,13 @@ export interface RssRow {
   function: string;
   request: string;
   requests: number;
+  /** Resident set once the bundle is imported, before any request. */
+  afterImportMB: number;
   rssMB: number;
   maxRssMB: number;
   heapUsedMB: number;
+  /** Heap still in use after a full garbage collection: what the requests left alive. */
+  liveHeapMB: number;
 }
 
 interface Plan {
@@ -45,7 +49,7 @@ export function measureRss(bundles: Record<string, string>, env: NodeJS.ProcessE
   let index = 0;
   const run = (bundle: string, plan: { event?: string; expect?: number; chain?: boolean; refresh?: string }, n: number) => {
     const out = join(BUILD_DIR, `rss-${tag}-${index++}.json`);
-    const result = spawnSync(process.execPath, [join(ROOT, 'bench', 'rss-child.mjs')], {
+    const result = spawnSync(process.execPath, ['--expose-gc', join(ROOT, 'bench', 'rss-child.mjs')], {
       cwd: ROOT,
       env: { ...env, BENCH_RSS_BUNDLE: bundle, BENCH_RSS_PLAN: JSON.stringify({ ...plan, requests: n }), BENCH_OUT: out },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -53,7 +57,7 @@ export function measureRss(bundles: Record<string, string>, env: NodeJS.ProcessE
       timeout: 600_000,
     });
     if (result.status !== 0 || !existsSync(out)) throw new Error(`bench/rss-child.mjs (${bundle || 'baseline'}) failed (exit ${result.status}): ${result.stderr.slice(-2000)}`);
-    const value = JSON.parse(readFileSync(out, 'utf8')) as { rssMB: number; maxRssMB: number; heapUsedMB: number; last?: string };
+    const value = JSON.parse(readFileSync(out, 'utf8')) as Omit<RssRow, 'function' | 'request' | 'requests'> & { last?: string };
     rmSync(out);
     return value;
   };
@@ -63,7 +67,8 @@ export function measureRss(bundles: Record<string, string>, env: NodeJS.ProcessE
     if (!bundle) throw new Error(`no built bundle for ${plan.function}`);
     process.stderr.write(`  ${plan.function.padEnd(22)} ${plan.label}\n`);
     const result = run(bundle, { event: plan.event, expect: plan.expect, chain: plan.chain, refresh }, requests);
-    rows.push({ function: plan.function, request: plan.label, requests, rssMB: result.rssMB, maxRssMB: result.maxRssMB, heapUsedMB: result.heapUsedMB });
+    const { last: _, ...memory } = result;
+    rows.push({ function: plan.function, request: plan.label, requests, ...memory });
     return result.last;
   };
 
