@@ -293,11 +293,24 @@ async function latency(): Promise<LatencyResult> {
   );
 
   // Each refresh presents the token the previous one returned (a client's real chain of rotations).
+  const freshAccess: string[] = [];
   routes['POST /api/auth/refresh'] = withoutSamples(
     await measure('refresh', h.refresh, 30, count(500), () => ({
       event: request('POST', '/api/auth/refresh', { body: { refresh: session.refresh } }),
       expect: 200,
-      after: (body) => (session.refresh = body.refresh),
+      after: (body) => {
+        session.refresh = body.refresh;
+        freshAccess.push(body.access);
+      },
+    })),
+  );
+
+  // The rows above present one token over and over, which the guard verifies once per instance
+  // (lib/auth/authenticate.ts); a token's first request pays the signature check as well.
+  routes['GET /api/auth/me (first use of each token)'] = withoutSamples(
+    await measure('me (first use of a token)', h.me, 20, freshAccess.length - 20, (i) => ({
+      event: request('GET', '/api/auth/me', { token: freshAccess[i]! }),
+      expect: 200,
     })),
   );
 

@@ -71,7 +71,7 @@ const BENCHED = ['authRegister', 'authLogin', 'authRefresh', 'authMe', 'authChan
 const SES_SLOW_MS = 2500;
 
 /** The issue's goals. */
-const GOALS = { loginOverheadMs: 2.5, registerOverheadMs: 3, meP50Ms: 0.7, meP99Ms: 3, refreshP50Ms: 2, zipKB: 120, coldImportMs: 60 };
+const GOALS = { loginOverheadMs: 2.5, registerOverheadMs: 3, meP50Ms: 0.7, meP99Ms: 1, refreshP50Ms: 2, refreshP99Ms: 3, zipKB: 120, coldImportMs: 60 };
 
 // ---------------------------------------------------------------------------------------------
 // Machine and commit
@@ -491,11 +491,15 @@ function report({ bcrypt, fast, enumeration, enumerationSesSlow, bundles, sdkImp
     { goal: `GET /me p50 ≤ ${GOALS.meP50Ms} ms`, value: me.p50, limit: GOALS.meP50Ms, reference: 'better-auth get-session 1.4–1.9 ms' },
     { goal: `GET /me p99 ≤ ${GOALS.meP99Ms} ms`, value: me.p99, limit: GOALS.meP99Ms, reference: '' },
     { goal: `refresh p50 ≤ ${GOALS.refreshP50Ms} ms`, value: refresh.p50, limit: GOALS.refreshP50Ms, reference: '' },
+    { goal: `refresh p99 ≤ ${GOALS.refreshP99Ms} ms`, value: refresh.p99, limit: GOALS.refreshP99Ms, reference: '' },
   ].map((g) => ({ ...g, met: g.value <= g.limit }));
   section('Latency goals', [
     ['goal', 'measured ms', 'met', 'reference'],
     ...goals.map((g) => [g.goal, ms(g.value), mark(g.met), g.reference]),
-  ], [`(no-database request for comparison: GET /health/live p50 ${ms(bcrypt.routes['GET /health/live']!.p50)} ms; better-auth 0.25 ms)`]);
+  ], [
+    `(no-database request for comparison: GET /health/live p50 ${ms(bcrypt.routes['GET /health/live']!.p50)} ms; better-auth 0.25 ms)`,
+    `(the floor of any p99 here, one Postgres round trip: select 1 p99 ${ms(bcrypt.roundTrips?.['Postgres SELECT 1 (postgres.js)']?.p99)} ms in the same process; the tail table says where the rest goes)`,
+  ]);
 
   // 4. Bundles
   section(`Bundles — zipped size and cold import (median of ${bundles[0]?.coldImportRunsMs.length} fresh node processes)`, [
