@@ -10,8 +10,9 @@
  * - `BENCH_TAG`: unique per run, so emails never collide; `BENCH_SCALE`: iteration multiplier
  * - `BENCH_PROFILE_DIR` (optional): write a `.cpuprofile` of each route's timed loop there
  *
- * Scenarios: `latency` (every route; with bcrypt, also hashing on its own) and `enumeration`
- * (timing differences that could reveal whether an account exists).
+ * Scenarios: `latency` (every route, and the bcrypt work of the hashing routes timed alone
+ * between their iterations), `enumeration` (timing differences that could reveal whether an
+ * account exists) and `tail` (where the p99 of /me and refresh goes).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';

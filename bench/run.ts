@@ -10,13 +10,16 @@
  *    bcrypt at the configured cost, bcrypt at the lowest cost (`BCRYPT_ROUNDS=4`, minus that
  *    hashing measured in the same process: what our code costs beyond hashing), and the
  *    enumeration comparisons with the default forgot-password floor.
- * 4. Cold `import()` of every bundle in fresh `node` processes.
+ * 4. Where the p99 of /me and refresh goes (GC, preemption, the `select 1` floor), under V8
+ *    young-generation sizes a Lambda could set; each function's memory after warm requests.
+ * 5. Cold `import()` of every bundle in fresh `node` processes.
  *
  * Flags: `--quick` (a tenth of the iterations: a smoke run, not figures), `--reuse` (use the zips
  * already in bench/.build/package), `--profile` (CPU profiles of each route and cold import by
  * package, through unminified source-mapped builds; no latency figures), `--durable` (keep
  * Postgres' `synchronous_commit = on` for the bench database; see below), `--enumeration` (only the
- * enumeration timing table: build, then the comparisons; a few minutes).
+ * enumeration timing table: build, then the comparisons; a few minutes), `--tail` (only the tail
+ * table), `--rss` (only peak RSS per function after 3,000 warm requests, bench/rss.ts).
  *
  * By default the bench database has `synchronous_commit = off`: on a shared VM disk the WAL flush
  * of a commit costs 0.3 to 15 ms depending on what else writes to the disk, which would swamp the
@@ -638,8 +641,9 @@ function tailSection(results: TailResult[]): { title: string; rows: string[][]; 
     rows,
     notes: [
       'select 1 is the floor of any Postgres round trip on this machine: /me cannot have a lower p99 while it checks the user and session in the database on every request.',
-      'GC-hit: a garbage collection pause (PerformanceObserver "gc") overlapped the call. Preempted: the kernel switched this process out during the call (getrusage involuntary context switches), i.e. another process had the core. Undisturbed: neither.',
-      "CPU: this process' user + system time during the call; the rest of the wall time is waiting (Postgres, Redis, the scheduler).",
+      'GC-hit: a garbage collection pause (PerformanceObserver "gc") overlapped the call. Preempted: the kernel switched the main thread out during the call (its involuntary context switches, /proc), i.e. another process had the core. Undisturbed: neither.',
+      "CPU: this process' user + system time during the call, all its threads (libuv's pool signs and verifies for WebCrypto); the rest of the wall time is waiting (Postgres, Redis, the scheduler).",
+      'Refresh presents one chain of rotations, as a client does: every call updates the same session row and adds a refresh token.',
     ],
   };
 }
