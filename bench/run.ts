@@ -641,7 +641,7 @@ function tailSection(results: TailResult[]): { title: string; rows: string[][]; 
     rows,
     notes: [
       'select 1 is the floor of any Postgres round trip on this machine: /me cannot have a lower p99 while it checks the user and session in the database on every request.',
-      'GC-hit: a garbage collection pause (PerformanceObserver "gc") overlapped the call. Preempted: the kernel switched the main thread out during the call (its involuntary context switches, /proc), i.e. another process had the core. Undisturbed: neither.',
+      'GC-hit: a garbage collection pause (PerformanceObserver "gc") overlapped the call. Preempted: the kernel switched the main thread out during the call (its involuntary context switches, /proc): another tenant, but on 2 cores also the Postgres backend the query woke, or the libuv pool threads. Undisturbed: neither.',
       "CPU: this process' user + system time during the call, all its threads (libuv's pool signs and verifies for WebCrypto); the rest of the wall time is waiting (Postgres, Redis, the scheduler).",
       'Refresh presents one chain of rotations, as a client does: every call updates the same session row and adds a refresh token.',
     ],
