@@ -10,16 +10,18 @@
  * - `BENCH_TAG`: unique per run, so emails never collide; `BENCH_SCALE`: iteration multiplier
  * - `BENCH_PROFILE_DIR` (optional): write a `.cpuprofile` of each route's timed loop there
  *
- * Scenarios: `latency` (every route; with bcrypt, also hashing on its own) and `enumeration`
- * (timing differences that could reveal whether an account exists).
+ * Scenarios: `latency` (every route, and the bcrypt work of the hashing routes timed alone
+ * between their iterations), `enumeration` (timing differences that could reveal whether an
+ * account exists) and `tail` (where the p99 of /me and refresh goes).
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { loadConfig } from '../lib/config.js';
 import { httpEvent, lambdaContext } from '../tests/helpers/http.js';
+import { OVERHEAD_ROUNDS } from './overhead.js';
 import { ENUMERATION_SAMPLES, functionServing, RESEND_VERIFICATION_ROUTE } from './enumeration.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -27,15 +29,14 @@ type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: numbe
 
 export interface LatencyResult {
   scenario: 'latency';
-  passwordHasher: 'bcrypt' | 'insecure-fast';
   bcryptRounds: number;
   forgotPasswordMinResponseMs: number;
   routes: Record<string, Summary>;
-  /** bcryptjs on its own at `bcryptRounds` (bcrypt pass only). */
-  hashing?: { hash: Summary; compare: Summary };
-  /** The hashing each bcrypt route does (compare, hash or both), timed between that route's iterations. */
-  hashingByRoute?: Record<string, Summary>;
-  /** Single round trips to the dependencies, for scale (bcrypt pass only). */
+  /** bcryptjs on its own at `bcryptRounds`. */
+  hashing: { hash: Summary; compare: Summary };
+  /** The hashing each hashing route does (compare, hash or both), timed between that route's iterations. */
+  hashingByRoute: Record<string, Summary>;
+  /** Single round trips to the dependencies, for scale (the full-cost pass only). */
   roundTrips?: Record<string, Summary>;
 }
 
@@ -170,7 +171,8 @@ async function resetTokensByEmail(): Promise<Map<string, string>> {
 }
 
 async function latency(): Promise<LatencyResult> {
-  const slow = config.passwordHasher === 'bcrypt';
+  // At the production cost a hashing route takes ~0.3 s a call: fewer iterations.
+  const slow = config.bcryptRounds > OVERHEAD_ROUNDS;
   const h = {
     register: await load('authRegister'),
     login: await load('authLogin'),
@@ -185,34 +187,32 @@ async function latency(): Promise<LatencyResult> {
     jwks: await load('jwks'),
   };
   const routes: Record<string, Summary> = {};
-  let hashing: LatencyResult['hashing'];
 
   // bcryptjs on its own: the same library the bundles contain, at the configured cost, through its
   // async API like the service. The hashing a route does is timed between that route's iterations,
   // so both are measured under the same conditions (this machine's speed drifts by 10% or more
   // within a minute; measured apart, the difference would be mostly that drift).
   const reference = { login: [] as number[], register: [] as number[], changePassword: [] as number[], resetPassword: [] as number[] };
-  const between: Partial<Record<keyof typeof reference, () => Promise<void>>> = {};
-  if (slow) {
-    const { default: bcrypt } = await import('bcryptjs');
-    const rounds = config.bcryptRounds;
-    const stored = await bcrypt.hash(PASSWORD_A, rounds);
-    const compare = () => bcrypt.compare(PASSWORD_A, stored);
-    const hash = () => bcrypt.hash(PASSWORD_A, rounds);
-    const time = async (samples: number[], fn: () => Promise<unknown>) => {
-      const started = performance.now();
-      await fn();
-      samples.push(performance.now() - started);
-    };
-    between.login = () => time(reference.login, compare);
-    between.register = () => time(reference.register, hash);
-    between.changePassword = () =>
+  const { default: bcrypt } = await import('bcryptjs');
+  const rounds = config.bcryptRounds;
+  const stored = await bcrypt.hash(PASSWORD_A, rounds);
+  const compare = () => bcrypt.compare(PASSWORD_A, stored);
+  const hash = () => bcrypt.hash(PASSWORD_A, rounds);
+  const time = async (samples: number[], fn: () => Promise<unknown>) => {
+    const started = performance.now();
+    await fn();
+    samples.push(performance.now() - started);
+  };
+  const between = {
+    login: () => time(reference.login, compare),
+    register: () => time(reference.register, hash),
+    changePassword: () =>
       time(reference.changePassword, async () => {
         await compare();
         await hash();
-      });
-    between.resetPassword = () => time(reference.resetPassword, hash);
-  }
+      }),
+    resetPassword: () => time(reference.resetPassword, hash),
+  };
 
   const roundTrips = slow ? await measureRoundTrips() : undefined;
 
@@ -294,11 +294,24 @@ async function latency(): Promise<LatencyResult> {
   );
 
   // Each refresh presents the token the previous one returned (a client's real chain of rotations).
+  const freshAccess: string[] = [];
   routes['POST /api/auth/refresh'] = withoutSamples(
     await measure('refresh', h.refresh, 30, count(500), () => ({
       event: request('POST', '/api/auth/refresh', { body: { refresh: session.refresh } }),
       expect: 200,
-      after: (body) => (session.refresh = body.refresh),
+      after: (body) => {
+        session.refresh = body.refresh;
+        freshAccess.push(body.access);
+      },
+    })),
+  );
+
+  // The rows above present one token over and over, which the guard verifies once per instance
+  // (lib/auth/authenticate.ts); a token's first request pays the signature check as well.
+  routes['GET /api/auth/me (first use of each token)'] = withoutSamples(
+    await measure('me (first use of a token)', h.me, 20, freshAccess.length - 20, (i) => ({
+      event: request('GET', '/api/auth/me', { token: freshAccess[i]! }),
+      expect: 200,
     })),
   );
 
@@ -365,22 +378,18 @@ async function latency(): Promise<LatencyResult> {
     await measure('health/live', h.healthLive, 200, count(3000), () => ({ event: request('GET', '/health/live'), expect: 200 })),
   );
 
-  let hashingByRoute: LatencyResult['hashingByRoute'];
-  if (slow) {
-    hashing = { hash: summarize(reference.register), compare: summarize(reference.login) };
-    hashingByRoute = {
-      'POST /api/auth/login': summarize(reference.login),
-      'POST /api/auth/register': summarize(reference.register),
-      'POST /api/auth/change-password': summarize(reference.changePassword),
-      'POST /api/auth/reset-password': summarize(reference.resetPassword),
-    };
-    log(`bcrypt hash (cost ${config.bcryptRounds})`.padEnd(28) + ` n=${String(hashing.hash.n).padStart(5)}  p50 ${hashing.hash.p50.toFixed(3)} ms`);
-    log(`bcrypt compare (cost ${config.bcryptRounds})`.padEnd(28) + ` n=${String(hashing.compare.n).padStart(5)}  p50 ${hashing.compare.p50.toFixed(3)} ms`);
-  }
+  const hashing = { hash: summarize(reference.register), compare: summarize(reference.login) };
+  const hashingByRoute = {
+    'POST /api/auth/login': summarize(reference.login),
+    'POST /api/auth/register': summarize(reference.register),
+    'POST /api/auth/change-password': summarize(reference.changePassword),
+    'POST /api/auth/reset-password': summarize(reference.resetPassword),
+  };
+  log(`bcrypt hash (cost ${config.bcryptRounds})`.padEnd(28) + ` n=${String(hashing.hash.n).padStart(5)}  p50 ${hashing.hash.p50.toFixed(3)} ms`);
+  log(`bcrypt compare (cost ${config.bcryptRounds})`.padEnd(28) + ` n=${String(hashing.compare.n).padStart(5)}  p50 ${hashing.compare.p50.toFixed(3)} ms`);
 
   return {
     scenario: 'latency',
-    passwordHasher: config.passwordHasher,
     bcryptRounds: config.bcryptRounds,
     forgotPasswordMinResponseMs: config.forgotPasswordMinResponseMs,
     routes,
@@ -496,9 +505,122 @@ async function enumeration(): Promise<EnumerationResult> {
   };
 }
 
+export interface TailSeries extends Summary {
+  /** The same samples without those a garbage collection overlapped. */
+  withoutGc: Summary;
+  /** Samples a GC pause overlapped. */
+  gcHit: number;
+  /** Samples during which the kernel took the CPU from this process (an involuntary context switch). */
+  preempted: number;
+  /** The samples neither a GC pause nor a preemption of this process touched. */
+  undisturbed: Summary;
+  /** This process' CPU time (user + system) per call: what the call itself costs us, waits excluded. */
+  cpu: Summary;
+}
+
+export interface TailResult {
+  scenario: 'tail';
+  nodeOptions: string;
+  series: Record<string, TailSeries>;
+  gc: { count: number; totalMs: number; p99Ms: number; maxMs: number };
+}
+
+/**
+ * Where the tail of /me and refresh goes: `select 1` (the floor of any round trip), the guard's own
+ * statement through a plain client, /me and refresh, interleaved call by call so drift and other
+ * tenants' load hit all four alike; each sample is flagged when a GC pause overlapped it.
+ */
+async function tail(): Promise<TailResult> {
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  const { default: postgres } = await import('postgres');
+  const register = await load('authRegister');
+  const me = await load('authMe');
+  const refresh = await load('authRefresh');
+  const created = await register(request('POST', '/api/auth/register', { body: { email: `tail.${tag}@bench.example.com`, password: PASSWORD_A, full_name: FULL_NAME } }), lambdaContext());
+  if (created.statusCode !== 201) throw new Error(`register: ${created.statusCode} ${created.body}`);
+  const session = JSON.parse(created.body!) as { access: string; refresh: string };
+  const claims = JSON.parse(Buffer.from(session.access.split('.')[1]!, 'base64url').toString()) as { sub: string; sid: string };
+
+  const pauses: [number, number][] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push([entry.startTime, entry.startTime + entry.duration]);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const sql = postgres(config.database.url, { max: 1, onnotice: () => {}, fetch_types: false });
+  const steps: Record<string, () => Promise<unknown>> = {
+    'select 1 (postgres.js, own client)': () => sql`select 1`,
+    "the guard's statement (postgres.js, own client)": () =>
+      sql`select u.*, s.id is not null from users u left join sessions s on s.id = ${claims.sid} and s.user_id = u.id and s.revoked_at is null and s.expires_at > now() where u.id = ${claims.sub} limit 1`,
+    'GET /api/auth/me': async () => {
+      const response = await me(request('GET', '/api/auth/me', { token: session.access }), lambdaContext());
+      if (response.statusCode !== 200) throw new Error(`me: ${response.statusCode}`);
+    },
+    'POST /api/auth/refresh': async () => {
+      const response = await refresh(request('POST', '/api/auth/refresh', { body: { refresh: session.refresh } }), lambdaContext());
+      if (response.statusCode !== 200) throw new Error(`refresh: ${response.statusCode} ${response.body}`);
+      session.refresh = (JSON.parse(response.body!) as { refresh: string }).refresh;
+    },
+  };
+  // The main thread's own count: the process-wide one also counts libuv's pool threads (WebCrypto
+  // runs jose's signatures there), which are switched out without delaying this thread.
+  const statusFile = `/proc/${process.pid}/task/${process.pid}/status`;
+  const involuntarySwitches = existsSync(statusFile)
+    ? () => Number(/nonvoluntary_ctxt_switches:\s*(\d+)/.exec(readFileSync(statusFile, 'utf8'))?.[1])
+    : () => process.resourceUsage().involuntaryContextSwitches;
+  type Sample = { span: [number, number]; cpuMs: number; preempted: boolean };
+  const samples: Record<string, Sample[]> = Object.fromEntries(Object.keys(steps).map((k) => [k, []]));
+  const warmup = 200;
+  const n = count(3000);
+  for (let i = 0; i < warmup + n; i++) {
+    for (const [label, run] of Object.entries(steps)) {
+      const switches = involuntarySwitches();
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      await run();
+      const ended = performance.now();
+      const used = process.cpuUsage(cpu);
+      const preempted = involuntarySwitches() !== switches;
+      if (i >= warmup) samples[label]!.push({ span: [started, ended], cpuMs: (used.user + used.system) / 1000, preempted });
+    }
+  }
+  // GC entries arrive asynchronously, after the pause they describe.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  observer.disconnect();
+  await sql.end({ timeout: 1 });
+  const measuredFrom = Object.values(samples)[0]![0]!.span[0];
+  const gcPauses = pauses.filter(([, end]) => end >= measuredFrom);
+  const overlapsGc = ({ span: [start, end] }: Sample) => gcPauses.some(([a, b]) => a < end && b > start);
+  const wall = (list: Sample[]) => summarize(list.map(({ span: [a, b] }) => b - a));
+  const series = Object.fromEntries(
+    Object.entries(samples).map(([label, list]) => {
+      const summary = wall(list);
+      const gcHit = list.filter(overlapsGc).length;
+      const preempted = list.filter((sample) => sample.preempted).length;
+      const undisturbed = wall(list.filter((sample) => !sample.preempted && !overlapsGc(sample)));
+      log(`${label.padEnd(48)} p50 ${summary.p50.toFixed(3)} p99 ${summary.p99.toFixed(3)} ms (undisturbed ${undisturbed.p99.toFixed(3)}), GC in ${gcHit}, preempted ${preempted}`);
+      const series: TailSeries = {
+        ...summary,
+        withoutGc: wall(list.filter((sample) => !overlapsGc(sample))),
+        gcHit,
+        preempted,
+        undisturbed,
+        cpu: summarize(list.map((sample) => sample.cpuMs)),
+      };
+      return [label, series];
+    }),
+  );
+  const durations = summarize(gcPauses.map(([a, b]) => b - a));
+  return {
+    scenario: 'tail',
+    nodeOptions: process.execArgv.filter((a) => a !== '--import' && a !== 'tsx').join(' ') || '(defaults)',
+    series,
+    gc: { count: gcPauses.length, totalMs: gcPauses.reduce((sum, [a, b]) => sum + b - a, 0), p99Ms: durations.p99, maxMs: durations.max },
+  };
+}
+
 const scenario = process.argv[2];
-const result = scenario === 'latency' ? await latency() : scenario === 'enumeration' ? await enumeration() : undefined;
-if (!result) throw new Error(`unknown scenario "${scenario}" (latency | enumeration)`);
+const result = scenario === 'latency' ? await latency() : scenario === 'enumeration' ? await enumeration() : scenario === 'tail' ? await tail() : undefined;
+if (!result) throw new Error(`unknown scenario "${scenario}" (latency | enumeration | tail)`);
 writeFileSync(env('BENCH_OUT'), JSON.stringify(result));
 // The bundles keep their Postgres and Redis connections open, as a warm Lambda does.
 process.exit(0);

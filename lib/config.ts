@@ -89,7 +89,6 @@ const schema = z.object({
   JWT_ISSUER: z.string().check(z.minLength(1)),
   JWT_AUDIENCE: z.string().check(z.minLength(1)),
   BCRYPT_ROUNDS: int(4, 15),
-  PASSWORD_HASHER: z.enum(['bcrypt', 'insecure-fast'], 'must be bcrypt or insecure-fast'),
   DATABASE_URL: z.string().check(z.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')),
   DB_POOL_MAX: int(1, 100),
   DB_CONNECT_TIMEOUT_S: int(1, 30),
@@ -151,7 +150,6 @@ const DEFAULTS: Record<string, string> = {
   JWT_ISSUER: 'auth-service',
   JWT_AUDIENCE: 'auth-service-clients',
   BCRYPT_ROUNDS: '12',
-  PASSWORD_HASHER: 'bcrypt',
   DB_POOL_MAX: '1',
   DB_CONNECT_TIMEOUT_S: '2',
   DB_PREPARE: 'true',
@@ -259,9 +257,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   if (v.UPSTASH_REDIS_REST_URL && !v.UPSTASH_REDIS_REST_TOKEN) {
     throw new ConfigError(`Invalid configuration (${appEnv}): UPSTASH_REDIS_REST_TOKEN is required when UPSTASH_REDIS_REST_URL is set`);
   }
-  if (appEnv === 'production' && v.PASSWORD_HASHER !== 'bcrypt') {
-    throw new ConfigError(`Invalid configuration (${appEnv}): PASSWORD_HASHER=insecure-fast is for benchmarks only and refused in production`);
-  }
   const signingKeys = parseSigningKeys(v, appEnv);
   if (!v.UPSTASH_REDIS_REST_URL && !v.REDIS_URL) {
     throw new ConfigError(`Invalid configuration (${appEnv}): REDIS_URL or UPSTASH_REDIS_REST_URL is required`);
@@ -285,8 +280,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       keys: signingKeys,
     }),
     bcryptRounds: v.BCRYPT_ROUNDS,
-    /** `insecure-fast` swaps bcrypt for one SHA-256, so `npm run bench` can measure what our own code costs. */
-    passwordHasher: v.PASSWORD_HASHER,
     database: Object.freeze({
       url: v.DATABASE_URL,
       poolMax: v.DB_POOL_MAX,

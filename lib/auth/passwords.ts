@@ -3,7 +3,6 @@
  * from the Django service are verified in their own format and flagged for re-hashing, so users
  * move to bcrypt at their next login without noticing.
  */
-import { createHash } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import { config } from '../config.js';
 import { offTheClock } from '../deadline.js';
@@ -11,21 +10,11 @@ import { isDjangoHash, verifyDjangoPassword } from './django-hashers.js';
 
 const BCRYPT_PREFIX = /^\$2[aby]\$(\d{2})\$/;
 
-/**
- * The hash function itself. `PASSWORD_HASHER=insecure-fast` (refused in production) replaces
- * bcrypt with one SHA-256 so the benchmark can isolate the cost of everything around hashing.
- */
-const hasher =
-  config.passwordHasher === 'insecure-fast'
-    ? {
-        hash: async (password: string) => `insecure$${createHash('sha256').update(password).digest('hex')}`,
-        compare: async (password: string, stored: string) => stored === `insecure$${createHash('sha256').update(password).digest('hex')}`,
-      }
-    : {
-        // Off the request's dependency budget (lib/deadline.ts): hashing is CPU, not waiting.
-        hash: (password: string) => offTheClock(() => bcrypt.hash(password, config.bcryptRounds)),
-        compare: (password: string, stored: string) => offTheClock(() => bcrypt.compare(password, stored)),
-      };
+// Off the request's dependency budget (lib/deadline.ts): hashing is CPU, not waiting.
+const hasher = {
+  hash: (password: string) => offTheClock(() => bcrypt.hash(password, config.bcryptRounds)),
+  compare: (password: string, stored: string) => offTheClock(() => bcrypt.compare(password, stored)),
+};
 
 /** Hashes a password for storage. */
 export function hashPassword(password: string): Promise<string> {
@@ -51,12 +40,9 @@ export async function verifyPassword(password: string, stored: string | null | u
     await hasher.compare(password, dummyHash());
     return { ok: false, needsRehash: false };
   }
-  if (config.passwordHasher === 'insecure-fast' && stored.startsWith('insecure$')) {
-    return { ok: await hasher.compare(password, stored), needsRehash: false };
-  }
   const bcryptCost = BCRYPT_PREFIX.exec(stored);
   if (bcryptCost) {
-    const ok = await offTheClock(() => bcrypt.compare(password, stored));
+    const ok = await hasher.compare(password, stored);
     return { ok, needsRehash: ok && Number(bcryptCost[1]) < config.bcryptRounds };
   }
   if (isDjangoHash(stored)) {

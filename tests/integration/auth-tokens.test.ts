@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { handler as me } from '../../functions/auth-me.js';
 import { handler as updateMe } from '../../functions/auth-me-update.js';
 import { handler as refreshHandler } from '../../functions/auth-refresh.js';
@@ -59,6 +59,28 @@ describe('GET /api/auth/me', () => {
     const deleted = await registerAccount();
     await sql()`delete from users where id = ${deleted.id}`;
     expectNotAuthenticated(await getMe(deleted.access));
+  });
+
+  // The guard remembers tokens whose signature it has checked (lib/auth/authenticate.ts): a token
+  // it has accepted must still stop at deactivation and at its expiry.
+  it('refuses a token it accepted before, once the user is deactivated or the token expired', async () => {
+    const deactivated = await registerAccount();
+    expect((await getMe(deactivated.access)).status).toBe(200);
+    await sql()`update users set is_active = false where id = ${deactivated.id}`;
+    expectNotAuthenticated(await getMe(deactivated.access));
+
+    const account = await registerAccount();
+    expect((await getMe(account.access)).status).toBe(200);
+    const { exp } = JSON.parse(Buffer.from(account.access.split('.')[1]!, 'base64url').toString()) as { exp: number };
+    vi.useFakeTimers({ toFake: ['Date'], now: exp * 1000 });
+    try {
+      const res = await getMe(account.access);
+      expectNotAuthenticated(res);
+      expect(res.body.detail).toBe('The access token has expired.');
+    } finally {
+      vi.useRealTimers();
+    }
+    expect((await getMe(account.access)).status).toBe(200);
   });
 });
 

@@ -105,7 +105,7 @@ describe('documentation of the configuration', () => {
     const names = [...CONFIG_VARIABLES, 'APP_ENV', 'DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER', 'DB_PASSWORD'];
     for (const name of names) {
       expect(example, `.env.example lacks ${name}`).toMatch(new RegExp(`^${name}=`, 'm'));
-      if (name !== 'PASSWORD_HASHER') expect(serverless, `serverless.yml lacks ${name}`).toMatch(new RegExp(`^\\s+${name}: `, 'm'));
+      expect(serverless, `serverless.yml lacks ${name}`).toMatch(new RegExp(`^\\s+${name}: `, 'm'));
     }
   });
 });

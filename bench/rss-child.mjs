@@ -1,0 +1,46 @@
+/**
+ * One function's memory after warm requests: started by `npm run bench` (bench/run.ts) with plain
+ * `node`, no TypeScript loader, so the process holds what a Lambda instance would: the runtime,
+ * the bundle, its connections and whatever its requests leave behind.
+ *
+ * Environment: `BENCH_RSS_BUNDLE` (the function's .mjs; empty for the bare-node baseline),
+ * `BENCH_RSS_PLAN` (JSON: the event as text, with `%i%` replaced by the request's number and
+ * `%refresh%` by the refresh token the previous response returned; the status expected; how many
+ * requests), `BENCH_OUT` (where the result JSON goes).
+ */
+import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
+const plan = JSON.parse(process.env.BENCH_RSS_PLAN ?? '{}');
+const bundle = process.env.BENCH_RSS_BUNDLE;
+let last;
+let afterImportMB;
+if (bundle) {
+  const { handler } = await import(pathToFileURL(bundle).href);
+  afterImportMB = process.memoryUsage().rss / 2 ** 20;
+  let refresh = plan.refresh ?? '';
+  for (let i = 0; i < plan.requests; i++) {
+    // A fresh event per request, parsed from text like the runtime parses each invocation's.
+    const event = JSON.parse(plan.event.replaceAll('%i%', String(i)).replaceAll('%refresh%', refresh));
+    const context = { awsRequestId: `rss-${i}`, functionName: 'rss', getRemainingTimeInMillis: () => 10_000 };
+    const response = await handler(event, context);
+    if (response.statusCode !== plan.expect) throw new Error(`request ${i}: expected HTTP ${plan.expect}, got ${response.statusCode}: ${response.body?.slice(0, 300)}`);
+    last = response.body;
+    if (plan.chain) refresh = JSON.parse(response.body).refresh;
+  }
+}
+const usage = process.memoryUsage();
+// getrusage's ru_maxrss: the peak resident set of the whole run, in KiB on Linux.
+const maxRssMB = process.resourceUsage().maxRSS / 1024;
+// What the requests left alive (a leak would show here), as opposed to garbage not yet collected.
+globalThis.gc?.();
+writeFileSync(process.env.BENCH_OUT, JSON.stringify({
+  afterImportMB,
+  rssMB: usage.rss / 2 ** 20,
+  maxRssMB,
+  heapUsedMB: usage.heapUsed / 2 ** 20,
+  liveHeapMB: process.memoryUsage().heapUsed / 2 ** 20,
+  last,
+}));
+// The bundle keeps its connections open, as a warm Lambda does.
+process.exit(0);

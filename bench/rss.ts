@@ -1,0 +1,100 @@
+/**
+ * Peak memory per function: each function's packaged handler alone in a plain `node` process
+ * (bench/rss-child.mjs), 3,000 warm requests, then its resident set and the run's peak. Lambda
+ * bills and limits memory per function, so each gets its own process, as deployed.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { httpEvent } from '../tests/helpers/http.js';
+import { BUILD_DIR, ROOT } from './bundles.js';
+
+export const RSS_REQUESTS = 3000;
+export const RSS_GOAL_MB = 100;
+
+export interface RssRow {
+  function: string;
+  request: string;
+  requests: number;
+  /** Resident set once the bundle is imported, before any request. */
+  afterImportMB: number;
+  rssMB: number;
+  maxRssMB: number;
+  heapUsedMB: number;
+  /** Heap still in use after a full garbage collection: what the requests left alive. */
+  liveHeapMB: number;
+}
+
+interface Plan {
+  function: string;
+  label: string;
+  event: string;
+  expect: number;
+  chain?: boolean;
+}
+
+const PASSWORD = 'Tangerine-Voyage-5821';
+const HEADERS = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0', accept: 'application/json' };
+const template = (method: string, path: string, options: { body?: unknown; token?: string } = {}) => {
+  const event = httpEvent(method, path, { ...options, headers: HEADERS, sourceIp: '10.0.0.1' });
+  event.requestContext.requestId = 'rss-%i%';
+  return JSON.stringify(event);
+};
+
+/**
+ * Runs every plan in its own process; register goes first, and the account its last request
+ * created is the one the authenticated plans use (the functions share nothing else).
+ */
+export function measureRss(bundles: Record<string, string>, env: NodeJS.ProcessEnv, tag: string, requests = RSS_REQUESTS): { baselineMB: number; rows: RssRow[] } {
+  let index = 0;
+  const run = (bundle: string, plan: { event?: string; expect?: number; chain?: boolean; refresh?: string }, n: number) => {
+    const out = join(BUILD_DIR, `rss-${tag}-${index++}.json`);
+    const result = spawnSync(process.execPath, ['--expose-gc', join(ROOT, 'bench', 'rss-child.mjs')], {
+      cwd: ROOT,
+      env: { ...env, BENCH_RSS_BUNDLE: bundle, BENCH_RSS_PLAN: JSON.stringify({ ...plan, requests: n }), BENCH_OUT: out },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
+    if (result.status !== 0 || !existsSync(out)) throw new Error(`bench/rss-child.mjs (${bundle || 'baseline'}) failed (exit ${result.status}): ${result.stderr.slice(-2000)}`);
+    const value = JSON.parse(readFileSync(out, 'utf8')) as Omit<RssRow, 'function' | 'request' | 'requests'> & { last?: string };
+    rmSync(out);
+    return value;
+  };
+  const rows: RssRow[] = [];
+  const measure = (plan: Plan, refresh?: string) => {
+    const bundle = bundles[plan.function];
+    if (!bundle) throw new Error(`no built bundle for ${plan.function}`);
+    process.stderr.write(`  ${plan.function.padEnd(22)} ${plan.label}\n`);
+    const result = run(bundle, { event: plan.event, expect: plan.expect, chain: plan.chain, refresh }, requests);
+    const { last: _, ...memory } = result;
+    rows.push({ function: plan.function, request: plan.label, requests, ...memory });
+    return result.last;
+  };
+
+  const email = (i: string) => `rss${i}.${tag}@bench.example.com`;
+  const last = measure({
+    function: 'authRegister',
+    label: 'register a new account each time',
+    event: template('POST', '/api/auth/register', { body: { email: email('%i%'), password: PASSWORD, full_name: 'Bench Runner' } }),
+    expect: 201,
+  });
+  const account = JSON.parse(last!) as { access: string; refresh: string };
+  const plans: Plan[] = [
+    { function: 'authMe', label: 'GET /me', event: template('GET', '/api/auth/me', { token: account.access }), expect: 200 },
+    { function: 'authSessionsList', label: 'list sessions', event: template('GET', '/api/auth/sessions', { token: account.access }), expect: 200 },
+    { function: 'jwks', label: 'GET jwks.json', event: template('GET', '/.well-known/jwks.json'), expect: 200 },
+    { function: 'health', label: 'GET /health (Postgres + Redis)', event: template('GET', '/health'), expect: 200 },
+    { function: 'healthLive', label: 'GET /health/live', event: template('GET', '/health/live'), expect: 200 },
+    { function: 'authForgotPassword', label: 'unknown email (no mail sent)', event: template('POST', '/api/auth/forgot-password', { body: { email: `nobody%i%.${tag}@bench.example.com` } }), expect: 202 },
+    { function: 'authResetPassword', label: 'unknown token (400)', event: template('POST', '/api/auth/reset-password', { body: { token: `unknown-token-%i%-${'x'.repeat(32)}`, new_password: 'Marble-Orchid-4821' } }), expect: 400 },
+    { function: 'authChangePassword', label: 'wrong current password (400)', event: template('POST', '/api/auth/change-password', { token: account.access, body: { current_password: 'Wrong-Password-%i%', new_password: 'Copper-Lantern-9047' } }), expect: 400 },
+    // Last: each login starts a session, which would lengthen the session list above.
+    { function: 'authLogin', label: 'sign in', event: template('POST', '/api/auth/login', { body: { email: email(String(requests - 1)), password: PASSWORD } }), expect: 200 },
+  ];
+  // Each refresh presents the token the previous one returned, so the chain starts from register's.
+  measure({ function: 'authRefresh', label: 'rotate (a chain)', event: template('POST', '/api/auth/refresh', { body: { refresh: '%refresh%' } }), expect: 200, chain: true }, account.refresh);
+  for (const plan of plans) measure(plan);
+  const baseline = run('', {}, 0);
+  return { baselineMB: baseline.rssMB, rows };
+}
