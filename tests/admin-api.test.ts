@@ -12,7 +12,7 @@ import { sql } from '../lib/db/sql.js';
 import { createAccount, type Role } from './helpers/admin.js';
 import { importFresh } from './helpers/fresh.js';
 import { call, type RequestOptions, type TestResponse } from './helpers/http.js';
-import { login, type TestAccount } from './helpers/users.js';
+import { login } from './helpers/users.js';
 
 type Handler = Parameters<typeof call>[0];
 

@@ -1,7 +1,7 @@
 /**
  * The build step behind the documentation functions (never bundled into one): the source of two
  * modules that exist only inside a build (see lib/build/generated-modules.ts), holding files as
- * {@link EmbeddedFile}s.
+ * `EmbeddedFile`s (./embedded.ts).
  *
  * - `lib/docs/assets.generated.js`: Swagger UI's and ReDoc's scripts and stylesheet (from
  *   node_modules) and the Swagger UI initializer, under content-hashed names so browsers may cache
@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { contentHash, embed, type EmbeddedFile } from './embedded.js';
+import { contentHash, embed } from './embedded.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const require = createRequire(import.meta.url);
