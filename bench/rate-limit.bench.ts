@@ -26,7 +26,7 @@ interface Operation {
   transport: string;
   operation: string;
   /** Resolves false when the limiter gave up (its timeout), true or nothing otherwise. */
-  run: () => Promise<boolean | void>;
+  run: () => Promise<boolean | undefined>;
 }
 
 interface Row {

@@ -48,6 +48,7 @@ export function authenticate<B, Q>(options: { staff?: boolean } = {}): ApiMiddle
       if (!checked.ok) throw problems.notAuthenticated(checked.expired ? 'The access token has expired.' : undefined);
       const found = await findSessionUser(checked.claims.sub, checked.claims.sid);
       const user = found?.user;
+      // biome-ignore lint/complexity/useOptionalChain: `!user ||` is what narrows `found` for the next line.
       if (!user || !user.isActive) throw problems.notAuthenticated('The account is inactive or no longer exists.');
       if (!found.sessionLive) throw problems.notAuthenticated('The session has ended.');
       if (options.staff && !user.isStaff) throw problems.permissionDenied('Staff access is required.');

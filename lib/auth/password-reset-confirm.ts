@@ -17,7 +17,7 @@ export async function resetPassword(token: string, newPassword: string, client: 
   const userId = await resetTokens.check(token);
   if (!userId) throw problems.invalidResetToken();
   const user = await findUserById(userId);
-  if (!user || !user.isActive) throw problems.invalidResetToken();
+  if (!user?.isActive) throw problems.invalidResetToken();
   // A policy failure leaves the token usable: the user fixes the password and submits again.
   assertPasswordPolicy(newPassword, { email: user.email, fullName: user.fullName }, 'new_password');
   if ((await resetTokens.consume(token)) !== user.id) throw problems.invalidResetToken();

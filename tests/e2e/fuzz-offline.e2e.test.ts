@@ -76,7 +76,9 @@ describe('fuzz: every route over HTTP through serverless offline', () => {
     await assertSeeded('any request over HTTP', batch, async (requests) => {
       const responses = await Promise.all(requests.map(send));
       sent += requests.length;
-      requests.forEach((request, i) => checkResponse(request, responses[i]!));
+      requests.forEach((request, i) => {
+        checkResponse(request, responses[i]!);
+      });
     }, Math.ceil(RUNS / BATCH));
     expect(sent).toBeGreaterThanOrEqual(Math.min(RUNS, 500));
   }, 300_000);

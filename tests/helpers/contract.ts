@@ -30,8 +30,8 @@ addFormats(ajv);
 ajv.addSchema({ ...spec, $id: SPEC_ID });
 
 const validators = new Map<string, ValidateFunction>();
-const escape = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
-const pointer = (...segments: string[]) => `/${segments.map(escape).join('/')}`;
+const escapeSegment = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
+const pointer = (...segments: string[]) => `/${segments.map(escapeSegment).join('/')}`;
 
 /** Follows a `$ref` inside the spec (`#/components/...`), returning the target and its pointer. */
 function resolve(node: Json, at: string): { node: Json; at: string } {
@@ -110,7 +110,7 @@ export function expectMatchesSpec(method: string, pathTemplate: string, response
     expect(typeof body, `${where}: a ${contentType} body`).toBe('string');
     return;
   }
-  const validate = validator(`${at}/content/${escape(contentType)}/schema`);
+  const validate = validator(`${at}/content/${escapeSegment(contentType)}/schema`);
   const valid = validate(body);
   expect(valid, `${where}: body does not match openapi.yaml:\n${ajv.errorsText(validate.errors, { separator: '\n' })}\n${JSON.stringify(body, null, 2)}`).toBe(true);
 }

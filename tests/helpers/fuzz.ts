@@ -286,7 +286,10 @@ function echoes(request: FuzzRequest): string[] {
   const strings = [...Object.entries(request.query).flat(), ...Object.values(request.pathParameters), ...Object.values(request.headers)];
   const walk = (value: unknown) => {
     if (typeof value === 'string') strings.push(value);
-    else if (value && typeof value === 'object') for (const [key, child] of Object.entries(value)) (strings.push(key), walk(child));
+    else if (value && typeof value === 'object') for (const [key, child] of Object.entries(value)) {
+      strings.push(key);
+      walk(child);
+    }
   };
   try {
     walk(JSON.parse(request.isBase64Encoded ? Buffer.from(request.body ?? '', 'base64').toString() : (request.body ?? '')));

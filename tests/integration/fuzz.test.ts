@@ -61,7 +61,9 @@ describe('fuzz: every route, in-process', () => {
     const batch = fc.array(anyRequest(pool), { minLength: BATCH, maxLength: BATCH });
     await assertSeeded('any request, rate limits off', batch, async (requests) => {
       const responses = await Promise.all(requests.map((request) => send(world, request)));
-      requests.forEach((request, i) => checkResponse(request, responses[i]!));
+      requests.forEach((request, i) => {
+        checkResponse(request, responses[i]!);
+      });
     }, Math.ceil(MAIN_RUNS / BATCH));
   }, 600_000);
 
