@@ -47,12 +47,19 @@ export async function packageFunctions(outDir = PACKAGE_DIR, attempts = 3): Prom
     });
     if (result.code === 0 && zipsIn(outDir).length > 0) return;
     if (attempt >= attempts) throw new Error(`npm run package failed:\n${result.output}`);
-    process.stderr.write(`  serverless package failed (attempt ${attempt}; another build running?), retrying in 20 s\n`);
+    process.stderr.write(
+      `  serverless package failed (attempt ${attempt}; another build running?), retrying in 20 s\n`,
+    );
     await sleep(20_000);
   }
 }
 
-const zipsIn = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.zip')).sort() : []);
+const zipsIn = (dir: string) =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.zip'))
+        .sort()
+    : [];
 
 /** Unpacks every function zip of `packageDir` into `bench/.build/<fn>/`. */
 export function unpackFunctions(packageDir = PACKAGE_DIR): BuiltFunction[] {
@@ -110,15 +117,25 @@ function unzipInto(zip: Buffer, dest: string): void {
  * process: the function's own share of a cold start, without Node's boot. Runs go round-robin
  * over the bundles, so a burst of load from elsewhere spreads over all of them.
  */
-export function coldImportMs(bundles: readonly string[], env: NodeJS.ProcessEnv, runs: number): { median: number; runs: number[] }[] {
+export function coldImportMs(
+  bundles: readonly string[],
+  env: NodeJS.ProcessEnv,
+  runs: number,
+): { median: number; runs: number[] }[] {
   const times = bundles.map(() => [] as number[]);
   for (let run = 0; run < runs; run++) {
     for (const [index, bundle] of bundles.entries()) {
       const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(bundle).href)}); console.log(performance.now() - t);`;
-      const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8', timeout: 30_000 });
+      const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        env,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       const value = Number(result.stdout.trim().split('\n').at(-1));
       if (result.status !== 0 || !Number.isFinite(value)) {
-        throw new Error(`cold import of ${relative(ROOT, bundle)} failed (exit ${result.status}): ${result.stderr.slice(0, 2000)}`);
+        throw new Error(
+          `cold import of ${relative(ROOT, bundle)} failed (exit ${result.status}): ${result.stderr.slice(0, 2000)}`,
+        );
       }
       times[index]!.push(value);
     }
@@ -128,7 +145,9 @@ export function coldImportMs(bundles: readonly string[], env: NodeJS.ProcessEnv,
 
 /** serverless.yml's `custom.esbuild`: the options serverless-esbuild builds every function with. */
 function serverlessEsbuildOptions(): Record<string, unknown> {
-  const doc = parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as { custom?: { esbuild?: Record<string, unknown> } };
+  const doc = parseYaml(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as {
+    custom?: { esbuild?: Record<string, unknown> };
+  };
   const options = doc.custom?.esbuild;
   if (!options) throw new Error('serverless.yml has no custom.esbuild');
   return options;
@@ -151,7 +170,26 @@ export async function buildForProfile(functions: { name: string; handler: string
   const esbuild = await import('esbuild');
   const sls = serverlessEsbuildOptions();
   // serverless-esbuild passes its other keys (packager, nativeZip, exclude…) to nobody but itself.
-  const passThrough = ['format', 'platform', 'target', 'mainFields', 'banner', 'footer', 'legalComments', 'define', 'loader', 'conditions', 'keepNames', 'treeShaking', 'inject', 'alias', 'charset', 'drop', 'pure', 'external'];
+  const passThrough = [
+    'format',
+    'platform',
+    'target',
+    'mainFields',
+    'banner',
+    'footer',
+    'legalComments',
+    'define',
+    'loader',
+    'conditions',
+    'keepNames',
+    'treeShaking',
+    'inject',
+    'alias',
+    'charset',
+    'drop',
+    'pure',
+    'external',
+  ];
   const common = {
     ...Object.fromEntries(passThrough.filter((key) => key in sls).map((key) => [key, sls[key]])),
     bundle: true,
@@ -164,7 +202,14 @@ export async function buildForProfile(functions: { name: string; handler: string
   for (const fn of functions) {
     const entry = `${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.ts`;
     const outfile = join(BUILD_DIR, 'profile', fn.name, entry.replace(/\.ts$/, '.mjs'));
-    const minified = await esbuild.build({ ...common, entryPoints: [entry], outfile: `${outfile}.min.mjs`, minify: Boolean(sls.minify), metafile: true, write: false });
+    const minified = await esbuild.build({
+      ...common,
+      entryPoints: [entry],
+      outfile: `${outfile}.min.mjs`,
+      minify: Boolean(sls.minify),
+      metafile: true,
+      write: false,
+    });
     await esbuild.build({ ...common, entryPoints: [entry], outfile, minify: false, sourcemap: 'external' });
     const bytes = new Map<string, number>();
     for (const output of Object.values(minified.metafile.outputs)) {
@@ -183,20 +228,28 @@ export async function buildForProfile(functions: { name: string; handler: string
 const DEPENDENCIES: Record<string, string> = {
   '(empty bundle)': '',
   'lib/config.ts (zod/mini)': "import { config } from '../../../lib/config.ts'; globalThis.keep = config;",
-  '@middy/core + error handler + JSON parser': "import a from '@middy/core'; import b from '@middy/http-error-handler'; import c from '@middy/http-json-body-parser'; globalThis.keep = [a, b, c];",
+  '@middy/core + error handler + JSON parser':
+    "import a from '@middy/core'; import b from '@middy/http-error-handler'; import c from '@middy/http-json-body-parser'; globalThis.keep = [a, b, c];",
   jose: "import { SignJWT, jwtVerify } from 'jose'; globalThis.keep = [SignJWT, jwtVerify];",
   postgres: "import postgres from 'postgres'; globalThis.keep = postgres;",
-  'drizzle-orm + postgres + lib/db/schema.ts': "import { drizzle } from 'drizzle-orm/postgres-js'; import * as schema from '../../../lib/db/schema.ts'; globalThis.keep = [drizzle, schema];",
+  'drizzle-orm + postgres + lib/db/schema.ts':
+    "import { drizzle } from 'drizzle-orm/postgres-js'; import * as schema from '../../../lib/db/schema.ts'; globalThis.keep = [drizzle, schema];",
   ioredis: "import { Redis } from 'ioredis'; globalThis.keep = Redis;",
   '@upstash/redis': "import { Redis } from '@upstash/redis'; globalThis.keep = Redis;",
-  '@upstash/ratelimit + @upstash/redis': "import { Ratelimit } from '@upstash/ratelimit'; import { Redis } from '@upstash/redis'; globalThis.keep = [Ratelimit, Redis];",
+  '@upstash/ratelimit + @upstash/redis':
+    "import { Ratelimit } from '@upstash/ratelimit'; import { Redis } from '@upstash/redis'; globalThis.keep = [Ratelimit, Redis];",
   bcryptjs: "import bcrypt from 'bcryptjs'; globalThis.keep = bcrypt;",
-  'fxa-common-password-list (data)': "import list from 'fxa-common-password-list/src/encoded-passwords.js'; globalThis.keep = list;",
-  '@aws-sdk/client-ses (external: from node_modules)': "import { SESClient } from '@aws-sdk/client-ses'; globalThis.keep = SESClient;",
+  'fxa-common-password-list (data)':
+    "import list from 'fxa-common-password-list/src/encoded-passwords.js'; globalThis.keep = list;",
+  '@aws-sdk/client-ses (external: from node_modules)':
+    "import { SESClient } from '@aws-sdk/client-ses'; globalThis.keep = SESClient;",
 };
 
 /** Cold import (median of `runs`) of each dependency alone, minus nothing: compare with the empty bundle's row. */
-export async function dependencyImportCosts(env: NodeJS.ProcessEnv, runs: number): Promise<{ dependency: string; ms: number }[]> {
+export async function dependencyImportCosts(
+  env: NodeJS.ProcessEnv,
+  runs: number,
+): Promise<{ dependency: string; ms: number }[]> {
   const esbuild = await import('esbuild');
   const sls = serverlessEsbuildOptions();
   const dir = join(BUILD_DIR, 'dependencies');
@@ -207,8 +260,17 @@ export async function dependencyImportCosts(env: NodeJS.ProcessEnv, runs: number
     writeFileSync(entry, code);
     const outfile = join(dir, `dependency-${index}.mjs`);
     await esbuild.build({
-      entryPoints: [entry], outfile, bundle: true, minify: Boolean(sls.minify), format: 'esm', platform: 'node', target: sls.target as string,
-      mainFields: sls.mainFields as string[], external: (sls.exclude as string[] | undefined) ?? [], banner: sls.banner as Record<string, string>, logLevel: 'silent',
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      minify: Boolean(sls.minify),
+      format: 'esm',
+      platform: 'node',
+      target: sls.target as string,
+      mainFields: sls.mainFields as string[],
+      external: (sls.exclude as string[] | undefined) ?? [],
+      banner: sls.banner as Record<string, string>,
+      logLevel: 'silent',
     });
     bundles.push(outfile);
   }

@@ -18,5 +18,7 @@ export const RESEND_VERIFICATION_ROUTE = 'POST /api/auth/verify-email/resend';
 
 /** The function (serverless name) serving `route` in lib/http/routes.json, if any. */
 export function functionServing(route: string): string | undefined {
-  return Object.entries(routeTable as Record<string, { routes: string[] }>).find(([, fn]) => fn.routes.includes(route))?.[0];
+  return Object.entries(routeTable as Record<string, { routes: string[] }>).find(([, fn]) =>
+    fn.routes.includes(route),
+  )?.[0];
 }

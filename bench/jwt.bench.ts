@@ -33,7 +33,9 @@ async function time(fn: () => Promise<unknown>): Promise<number[]> {
   return samples;
 }
 
-const rows: string[][] = [['algorithm', 'sign p50 ms', 'sign p99 ms', 'verify p50 ms', 'verify p99 ms', 'signs/s', 'verifies/s']];
+const rows: string[][] = [
+  ['algorithm', 'sign p50 ms', 'sign p99 ms', 'verify p50 ms', 'verify p99 ms', 'signs/s', 'verifies/s'],
+];
 for (const [name, env] of Object.entries(ALGORITHMS)) {
   const config = loadConfig({ ...process.env, ...env });
   const keys = await buildKeyring(config.jwt.keys, config.secretKey);
@@ -45,7 +47,15 @@ for (const [name, env] of Object.entries(ALGORITHMS)) {
       if (!(await verifyToken(token, 'access', keys)).ok) throw new Error(`${name}: the token did not verify`);
     }),
   );
-  rows.push([name, sign.p50.toFixed(3), sign.p99.toFixed(3), verify.p50.toFixed(3), verify.p99.toFixed(3), String(Math.round(1000 / sign.mean)), String(Math.round(1000 / verify.mean))]);
+  rows.push([
+    name,
+    sign.p50.toFixed(3),
+    sign.p99.toFixed(3),
+    verify.p50.toFixed(3),
+    verify.p99.toFixed(3),
+    String(Math.round(1000 / sign.mean)),
+    String(Math.round(1000 / verify.mean)),
+  ]);
 }
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 console.log(rows.map((r) => r.map((c, i) => c.padStart(widths[i]!)).join('  ')).join('\n'));

@@ -60,7 +60,10 @@ function origin(url: string, line: number, column: number): { category: string; 
   const entry = sourceMapOf(path)?.findEntry(line, column);
   if (entry && 'originalSource' in entry && entry.originalSource) {
     const source = entry.originalSource.replace(/^(\.\.\/)+/, '');
-    return { category: sourceCategory(source), location: `${source.replace(/^.*node_modules\//, '')}:${entry.originalLine + 1}` };
+    return {
+      category: sourceCategory(source),
+      location: `${source.replace(/^.*node_modules\//, '')}:${entry.originalLine + 1}`,
+    };
   }
   return { category: sourceCategory(path), location: `${basename(path)}:${line + 1}` };
 }
@@ -120,7 +123,11 @@ export function summarizeProfile(profile: CpuProfile, iterations = profile.itera
 }
 
 /** The summary as text: categories above `minShare`, then the top functions. */
-export function formatSummary(title: string, summary: ProfileSummary, options: { top?: number; minShare?: number } = {}): string {
+export function formatSummary(
+  title: string,
+  summary: ProfileSummary,
+  options: { top?: number; minShare?: number } = {},
+): string {
   const { top = 10, minShare = 0.01 } = options;
   const lines = [`${title}: ${summary.totalMs.toFixed(3)} ms sampled per call`];
   for (const c of summary.categories.filter((c) => c.share >= minShare)) {
@@ -128,7 +135,9 @@ export function formatSummary(title: string, summary: ProfileSummary, options: {
   }
   lines.push('  top self time:');
   for (const f of summary.functions.filter((f) => f.category !== IDLE).slice(0, top)) {
-    lines.push(`    ${f.ms.toFixed(3).padStart(8)} ms  ${f.name}  ${f.location ? `(${f.location})` : ''}  [${f.category}]`);
+    lines.push(
+      `    ${f.ms.toFixed(3).padStart(8)} ms  ${f.name}  ${f.location ? `(${f.location})` : ''}  [${f.category}]`,
+    );
   }
   return lines.join('\n');
 }

@@ -42,7 +42,12 @@ interface Row {
  */
 async function measure(operations: Operation[]): Promise<Row[]> {
   for (let i = 0; i < WARMUP; i++) for (const op of operations) await op.run();
-  const rows = operations.map(({ transport, operation }) => ({ transport, operation, samples: [] as number[], timeouts: 0 }));
+  const rows = operations.map(({ transport, operation }) => ({
+    transport,
+    operation,
+    samples: [] as number[],
+    timeouts: 0,
+  }));
   for (let i = 0; i < ITERATIONS; i++) {
     for (const [index, op] of operations.entries()) {
       const started = performance.now();
@@ -54,7 +59,8 @@ async function measure(operations: Operation[]): Promise<Row[]> {
   return rows;
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function operationsOn(transport: string, client: Redis): Promise<Operation[]> {
   // The production timeout: a call slower than this would fail open in production, so it is
@@ -75,7 +81,9 @@ function print(rows: Row[]): void {
   const format = (ms: number) => ms.toFixed(3).padStart(8);
   console.log(`\nRate limiter latency, ${ITERATIONS} sequential calls each (after ${WARMUP} warm-up), ms per call`);
   console.log(`timeout ${config.rateLimits.timeoutMs} ms (RATE_LIMIT_TIMEOUT_MS), Node ${process.version}\n`);
-  console.log(`${'transport'.padEnd(10)}${'operation'.padEnd(24)}${'median'.padStart(8)}${'p95'.padStart(8)}${'p99'.padStart(8)}${'max'.padStart(8)}  timeouts`);
+  console.log(
+    `${'transport'.padEnd(10)}${'operation'.padEnd(24)}${'median'.padStart(8)}${'p95'.padStart(8)}${'p99'.padStart(8)}${'max'.padStart(8)}  timeouts`,
+  );
   for (const row of rows) {
     const sorted = [...row.samples].sort((a, b) => a - b);
     console.log(
@@ -92,7 +100,9 @@ async function main(): Promise<void> {
   const direct = new IORedis(REDIS_URL);
   try {
     print(await measure([...(await operationsOn('tcp', tcp)), ...(await operationsOn('rest', rest))]));
-    console.log('\nrest = @upstash/redis over HTTP to the in-process bridge: real Upstash adds its network round trip.');
+    console.log(
+      '\nrest = @upstash/redis over HTTP to the in-process bridge: real Upstash adds its network round trip.',
+    );
   } finally {
     const keys = await direct.keys(`${PREFIX}*`);
     if (keys.length > 0) await direct.del(...keys);

@@ -64,8 +64,16 @@ function operationsOn(transport: string, client: Redis): Operation[] {
   return [
     { transport, operation: 'GET', run: () => client.get(key('missing')) },
     { transport, operation: 'SET … EX', run: () => client.set(key('token'), DIGEST, { ex: 60 }) },
-    { transport, operation: 'EVAL compare-and-delete', run: () => client.eval(COMPARE_AND_DELETE, [key('token')], ['sha256:other']) },
-    { transport, operation: 'EVALSHA compare-and-delete', run: () => client.evalsha(COMPARE_AND_DELETE_SHA, [key('token')], ['sha256:other']) },
+    {
+      transport,
+      operation: 'EVAL compare-and-delete',
+      run: () => client.eval(COMPARE_AND_DELETE, [key('token')], ['sha256:other']),
+    },
+    {
+      transport,
+      operation: 'EVALSHA compare-and-delete',
+      run: () => client.evalsha(COMPARE_AND_DELETE_SHA, [key('token')], ['sha256:other']),
+    },
     {
       transport,
       operation: 'limit() sliding window',
@@ -83,8 +91,16 @@ function floorOperations(direct: IORedis): Operation[] {
   return [
     { transport: 'ioredis', operation: 'GET', run: () => direct.get(key('missing')) },
     { transport: 'ioredis', operation: 'SET … EX', run: () => direct.set(key('token'), DIGEST, 'EX', 60) },
-    { transport: 'ioredis', operation: 'EVAL compare-and-delete', run: () => direct.eval(COMPARE_AND_DELETE, 1, key('token'), 'sha256:other') },
-    { transport: 'ioredis', operation: 'EVALSHA compare-and-delete', run: () => direct.evalsha(COMPARE_AND_DELETE_SHA, 1, key('token'), 'sha256:other') },
+    {
+      transport: 'ioredis',
+      operation: 'EVAL compare-and-delete',
+      run: () => direct.eval(COMPARE_AND_DELETE, 1, key('token'), 'sha256:other'),
+    },
+    {
+      transport: 'ioredis',
+      operation: 'EVALSHA compare-and-delete',
+      run: () => direct.evalsha(COMPARE_AND_DELETE_SHA, 1, key('token'), 'sha256:other'),
+    },
   ];
 }
 
@@ -130,10 +146,17 @@ class VerbatimRequester implements Requester {
 
 /** One `limit()` on a fresh key: did the limiter get an answer from Redis? */
 async function limiterAnswers(transport: string, client: Redis): Promise<string> {
-  const limiter = buildLimiter(client, `${PREFIX}${transport}:probe:${Date.now()}`, { limit: 3, windowS: 60 }, TIMEOUT_MS);
+  const limiter = buildLimiter(
+    client,
+    `${PREFIX}${transport}:probe:${Date.now()}`,
+    { limit: 3, windowS: 60 },
+    TIMEOUT_MS,
+  );
   try {
     const result = await limiter.limit('client');
-    return result.reason === 'timeout' ? 'timed out (the service would fail open)' : `answered (remaining ${result.remaining} of 3)`;
+    return result.reason === 'timeout'
+      ? 'timed out (the service would fail open)'
+      : `answered (remaining ${result.remaining} of 3)`;
   } catch (error) {
     return `rejected: ${(error as Error).message.split('\n')[0]} (the service fails open)`;
   }
@@ -153,16 +176,23 @@ async function main(): Promise<void> {
     'rest-bridge': createRedis({ rest: { url: bridge.url, token: bridge.token }, timeoutMs: TIMEOUT_MS }),
   };
   if (args['rest-url']) {
-    clients['rest-url'] = createRedis({ rest: { url: args['rest-url'], token: args['rest-token'] ?? '' }, timeoutMs: TIMEOUT_MS });
+    clients['rest-url'] = createRedis({
+      rest: { url: args['rest-url'], token: args['rest-token'] ?? '' },
+      timeoutMs: TIMEOUT_MS,
+    });
   }
   try {
-    const operations = [...floorOperations(direct), ...Object.entries(clients).flatMap(([name, client]) => operationsOn(name, client))];
+    const operations = [
+      ...floorOperations(direct),
+      ...Object.entries(clients).flatMap(([name, client]) => operationsOn(name, client)),
+    ];
     const samples = await measure(operations);
 
     console.log(`\nRedis round trips by transport, ${ITERATIONS} sequential calls each (after ${WARMUP} warm-up), ms`);
     console.log(
-      `Redis at ${REDIS_URL}, Node ${process.version}, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}` +
-        `${args['rest-url'] ? `; rest-url = ${args['rest-url']}` : ''}\n`,
+      `Redis at ${REDIS_URL}, Node ${process.version}, ${cpus().length} cores, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}` + `${args['rest-url'] ? `; rest-url = ${args['rest-url']}` : ''}\n`,
     );
     const rows = operations.map((op, i) => {
       const s = summarize(samples[i]!);
@@ -171,8 +201,12 @@ async function main(): Promise<void> {
     console.log(table([['transport', 'operation', 'p50', 'p95', 'p99', 'max'], ...rows]));
 
     console.log("\n@upstash/ratelimit's scripts (`#!lua flags=allow-key-locking`) on each path, one limit():\n");
-    const probes = { ...clients, 'verbatim (as serverless-redis-http forwards)': new UpstashRedis(new VerbatimRequester(direct)) };
-    for (const [name, client] of Object.entries(probes)) console.log(`  ${name.padEnd(46)} ${await limiterAnswers(name, client)}`);
+    const probes = {
+      ...clients,
+      'verbatim (as serverless-redis-http forwards)': new UpstashRedis(new VerbatimRequester(direct)),
+    };
+    for (const [name, client] of Object.entries(probes))
+      console.log(`  ${name.padEnd(46)} ${await limiterAnswers(name, client)}`);
   } finally {
     const keys = await direct.keys(`${PREFIX}*`);
     if (keys.length > 0) await direct.del(...keys);

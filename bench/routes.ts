@@ -25,7 +25,10 @@ import { OVERHEAD_ROUNDS } from './overhead.js';
 import { ENUMERATION_SAMPLES, functionServing, RESEND_VERIFICATION_ROUTE } from './enumeration.js';
 import { summarize, type Summary } from './stats.js';
 
-type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string }>;
+type Handler = (
+  event: unknown,
+  context: unknown,
+) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string }>;
 
 export interface LatencyResult {
   scenario: 'latency';
@@ -79,8 +82,12 @@ async function load(name: string): Promise<Handler> {
   return ((await import(pathToFileURL(path).href)) as { handler: Handler }).handler;
 }
 
-const HEADERS = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36', accept: 'application/json' };
-const request = (method: string, path: string, options: { body?: unknown; token?: string } = {}) => httpEvent(method, path, { ...options, headers: HEADERS });
+const HEADERS = {
+  'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
+  accept: 'application/json',
+};
+const request = (method: string, path: string, options: { body?: unknown; token?: string } = {}) =>
+  httpEvent(method, path, { ...options, headers: HEADERS });
 
 // Passwords that pass the policy (and are not similar to the bench emails or name).
 const PASSWORD_A = 'Tangerine-Voyage-5821';
@@ -110,7 +117,10 @@ async function startProfile(): Promise<void> {
 async function stopProfile(label: string, iterations: number): Promise<void> {
   if (!profileDir || !profiler) return;
   const { profile } = await profiler.post('Profiler.stop');
-  writeFileSync(join(profileDir, `${label.replace(/[^\w-]+/g, '-')}.cpuprofile`), JSON.stringify({ ...profile, iterations }));
+  writeFileSync(
+    join(profileDir, `${label.replace(/[^\w-]+/g, '-')}.cpuprofile`),
+    JSON.stringify({ ...profile, iterations }),
+  );
 }
 
 /**
@@ -160,7 +170,9 @@ interface Account {
 /** The newest reset token emailed to each address, read from the SES emulator. */
 async function resetTokensByEmail(): Promise<Map<string, string>> {
   const response = await fetch(`${env('BENCH_SES')}/store`);
-  const { emails } = (await response.json()) as { emails: { destination: { to: string[] }; subject: string; body: { text: string } }[] };
+  const { emails } = (await response.json()) as {
+    emails: { destination: { to: string[] }; subject: string; body: { text: string } }[];
+  };
   const tokens = new Map<string, string>();
   for (const email of emails) {
     if (email.subject !== 'Reset your password') continue;
@@ -192,7 +204,12 @@ async function latency(): Promise<LatencyResult> {
   // async API like the service. The hashing a route does is timed between that route's iterations,
   // so both are measured under the same conditions (this machine's speed drifts by 10% or more
   // within a minute; measured apart, the difference would be mostly that drift).
-  const reference = { login: [] as number[], register: [] as number[], changePassword: [] as number[], resetPassword: [] as number[] };
+  const reference = {
+    login: [] as number[],
+    register: [] as number[],
+    changePassword: [] as number[],
+    resetPassword: [] as number[],
+  };
   const { default: bcrypt } = await import('bcryptjs');
   const rounds = config.bcryptRounds;
   const stored = await bcrypt.hash(PASSWORD_A, rounds);
@@ -270,7 +287,10 @@ async function latency(): Promise<LatencyResult> {
   }
 
   routes['GET /api/auth/me'] = withoutSamples(
-    await measure('me', h.me, 100, count(2000), () => ({ event: request('GET', '/api/auth/me', { token: session.access }), expect: 200 })),
+    await measure('me', h.me, 100, count(2000), () => ({
+      event: request('GET', '/api/auth/me', { token: session.access }),
+      expect: 200,
+    })),
   );
 
   // A warm instance rarely gets requests back to back: after a pause the same call is slower (caches,
@@ -287,10 +307,16 @@ async function latency(): Promise<LatencyResult> {
   );
 
   routes['GET /api/auth/sessions'] = withoutSamples(
-    await measure('sessions', h.sessions, 50, count(1000), () => ({ event: request('GET', '/api/auth/sessions', { token: session.access }), expect: 200 })),
+    await measure('sessions', h.sessions, 50, count(1000), () => ({
+      event: request('GET', '/api/auth/sessions', { token: session.access }),
+      expect: 200,
+    })),
   );
   routes['GET /.well-known/jwks.json'] = withoutSamples(
-    await measure('jwks', h.jwks, 100, count(3000), () => ({ event: request('GET', '/.well-known/jwks.json'), expect: 200 })),
+    await measure('jwks', h.jwks, 100, count(3000), () => ({
+      event: request('GET', '/.well-known/jwks.json'),
+      expect: 200,
+    })),
   );
 
   // Each refresh presents the token the previous one returned (a client's real chain of rotations).
@@ -318,7 +344,10 @@ async function latency(): Promise<LatencyResult> {
   // Alternates between two passwords. A change ends every session, the caller's too: an untimed
   // login with the new password gives the next iteration its access token.
   const signInAgain = async (password: string) => {
-    const response = await h.login(request('POST', '/api/auth/login', { body: { email: changeUser.email, password } }), lambdaContext());
+    const response = await h.login(
+      request('POST', '/api/auth/login', { body: { email: changeUser.email, password } }),
+      lambdaContext(),
+    );
     changeUser.access = JSON.parse(response.body!).access;
   };
   routes['POST /api/auth/change-password'] = withoutSamples(
@@ -330,7 +359,10 @@ async function latency(): Promise<LatencyResult> {
       (i) => ({
         event: request('POST', '/api/auth/change-password', {
           token: changeUser.access,
-          body: i % 2 === 0 ? { current_password: PASSWORD_A, new_password: PASSWORD_B } : { current_password: PASSWORD_B, new_password: PASSWORD_A },
+          body:
+            i % 2 === 0
+              ? { current_password: PASSWORD_A, new_password: PASSWORD_B }
+              : { current_password: PASSWORD_B, new_password: PASSWORD_A },
         }),
         expect: 204,
         after: () => signInAgain(i % 2 === 0 ? PASSWORD_B : PASSWORD_A),
@@ -366,16 +398,23 @@ async function latency(): Promise<LatencyResult> {
       resetWarmup,
       resetIterations,
       (i) => ({
-        event: request('POST', '/api/auth/reset-password', { body: { token: tokens.get(resettable[i]!.email), new_password: `Marble-Orchid-${4000 + i}` } }),
+        event: request('POST', '/api/auth/reset-password', {
+          body: { token: tokens.get(resettable[i]!.email), new_password: `Marble-Orchid-${4000 + i}` },
+        }),
         expect: 200,
       }),
       between.resetPassword,
     ),
   );
 
-  routes['GET /health'] = withoutSamples(await measure('health', h.health, 50, count(1000), () => ({ event: request('GET', '/health'), expect: 200 })));
+  routes['GET /health'] = withoutSamples(
+    await measure('health', h.health, 50, count(1000), () => ({ event: request('GET', '/health'), expect: 200 })),
+  );
   routes['GET /health/live'] = withoutSamples(
-    await measure('health/live', h.healthLive, 200, count(3000), () => ({ event: request('GET', '/health/live'), expect: 200 })),
+    await measure('health/live', h.healthLive, 200, count(3000), () => ({
+      event: request('GET', '/health/live'),
+      expect: 200,
+    })),
   );
 
   const hashing = { hash: summarize(reference.register), compare: summarize(reference.login) };
@@ -385,8 +424,14 @@ async function latency(): Promise<LatencyResult> {
     'POST /api/auth/change-password': summarize(reference.changePassword),
     'POST /api/auth/reset-password': summarize(reference.resetPassword),
   };
-  log(`bcrypt hash (cost ${config.bcryptRounds})`.padEnd(28) + ` n=${String(hashing.hash.n).padStart(5)}  p50 ${hashing.hash.p50.toFixed(3)} ms`);
-  log(`bcrypt compare (cost ${config.bcryptRounds})`.padEnd(28) + ` n=${String(hashing.compare.n).padStart(5)}  p50 ${hashing.compare.p50.toFixed(3)} ms`);
+  log(
+    `bcrypt hash (cost ${config.bcryptRounds})`.padEnd(28) +
+      ` n=${String(hashing.hash.n).padStart(5)}  p50 ${hashing.hash.p50.toFixed(3)} ms`,
+  );
+  log(
+    `bcrypt compare (cost ${config.bcryptRounds})`.padEnd(28) +
+      ` n=${String(hashing.compare.n).padStart(5)}  p50 ${hashing.compare.p50.toFixed(3)} ms`,
+  );
 
   return {
     scenario: 'latency',
@@ -406,7 +451,11 @@ async function measureRoundTrips(): Promise<Record<string, Summary>> {
   const { SESClient, SendEmailCommand } = await import('@aws-sdk/client-ses');
   const sql = postgres(config.database.url, { max: 1, onnotice: () => {} });
   const redis = new Redis(config.redis.url ?? 'redis://127.0.0.1:6379');
-  const ses = new SESClient({ region: config.email.sesRegion, endpoint: env('BENCH_SES'), credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const ses = new SESClient({
+    region: config.email.sesRegion,
+    endpoint: env('BENCH_SES'),
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const time = async (label: string, n: number, fn: () => Promise<unknown>) => {
     const samples: number[] = [];
     for (let i = 0; i < n + Math.ceil(n / 10); i++) {
@@ -421,11 +470,13 @@ async function measureRoundTrips(): Promise<Record<string, Summary>> {
       await time('Postgres SELECT 1 (postgres.js)', count(500), () => sql`select 1`),
       await time('Redis GET (ioredis)', count(500), () => redis.get(`${config.redis.keyPrefix}missing`)),
       await time('SES SendEmail → local emulator', count(50), () =>
-        ses.send(new SendEmailCommand({
-          Source: config.email.from,
-          Destination: { ToAddresses: [`probe.${tag}@bench.example.com`] },
-          Message: { Subject: { Data: 'probe' }, Body: { Text: { Data: 'probe' } } },
-        })),
+        ses.send(
+          new SendEmailCommand({
+            Source: config.email.from,
+            Destination: { ToAddresses: [`probe.${tag}@bench.example.com`] },
+            Message: { Subject: { Data: 'probe' }, Body: { Text: { Data: 'probe' } } },
+          }),
+        ),
       ),
     ]);
   } finally {
@@ -439,7 +490,13 @@ async function measureRoundTrips(): Promise<Record<string, Summary>> {
  * Two kinds of request, interleaved (ABBA order, so drift affects both alike), each timed like
  * any route: what an attacker measuring response times would compare.
  */
-async function compare(label: string, handler: Handler, n: number, a: { label: string; step: (i: number) => Step }, b: { label: string; step: (i: number) => Step }): Promise<Comparison> {
+async function compare(
+  label: string,
+  handler: Handler,
+  n: number,
+  a: { label: string; step: (i: number) => Step },
+  b: { label: string; step: (i: number) => Step },
+): Promise<Comparison> {
   const samples = { a: [] as number[], b: [] as number[] };
   const warmup = 2;
   for (let i = 0; i < warmup + n; i++) {
@@ -449,7 +506,8 @@ async function compare(label: string, handler: Handler, n: number, a: { label: s
       const started = performance.now();
       const response = await handler(event, lambdaContext());
       const elapsed = performance.now() - started;
-      if (response.statusCode !== expect) throw new Error(`${label} (${which}): expected HTTP ${expect}, got ${response.statusCode}: ${response.body}`);
+      if (response.statusCode !== expect)
+        throw new Error(`${label} (${which}): expected HTTP ${expect}, got ${response.statusCode}: ${response.body}`);
       if (i >= warmup) samples[which].push(elapsed);
     }
   }
@@ -464,7 +522,10 @@ async function enumeration(): Promise<EnumerationResult> {
   const login = await load('authLogin');
   const forgotPassword = await load('authForgotPassword');
   const email = `enum.${tag}@bench.example.com`;
-  const created = await register(request('POST', '/api/auth/register', { body: { email, password: PASSWORD_A, full_name: FULL_NAME } }), lambdaContext());
+  const created = await register(
+    request('POST', '/api/auth/register', { body: { email, password: PASSWORD_A, full_name: FULL_NAME } }),
+    lambdaContext(),
+  );
   if (created.statusCode !== 201) throw new Error(`register: ${created.statusCode} ${created.body}`);
   const n = count(ENUMERATION_SAMPLES);
 
@@ -472,28 +533,63 @@ async function enumeration(): Promise<EnumerationResult> {
     'login: unknown vs wrong pw',
     login,
     n,
-    { label: 'unknown email', step: (i) => ({ event: request('POST', '/api/auth/login', { body: { email: `ghost${i}.${tag}@bench.example.com`, password: PASSWORD_B } }), expect: 401 }) },
-    { label: 'existing email, wrong password', step: () => ({ event: request('POST', '/api/auth/login', { body: { email, password: PASSWORD_B } }), expect: 401 }) },
+    {
+      label: 'unknown email',
+      step: (i) => ({
+        event: request('POST', '/api/auth/login', {
+          body: { email: `ghost${i}.${tag}@bench.example.com`, password: PASSWORD_B },
+        }),
+        expect: 401,
+      }),
+    },
+    {
+      label: 'existing email, wrong password',
+      step: () => ({
+        event: request('POST', '/api/auth/login', { body: { email, password: PASSWORD_B } }),
+        expect: 401,
+      }),
+    },
   );
   const forgotComparison = await compare(
     'forgot: unknown vs existing',
     forgotPassword,
     n,
-    { label: 'unknown email', step: (i) => ({ event: request('POST', '/api/auth/forgot-password', { body: { email: `ghost-f${i}.${tag}@bench.example.com` } }), expect: 202 }) },
-    { label: 'existing email', step: () => ({ event: request('POST', '/api/auth/forgot-password', { body: { email } }), expect: 202 }) },
+    {
+      label: 'unknown email',
+      step: (i) => ({
+        event: request('POST', '/api/auth/forgot-password', {
+          body: { email: `ghost-f${i}.${tag}@bench.example.com` },
+        }),
+        expect: 202,
+      }),
+    },
+    {
+      label: 'existing email',
+      step: () => ({ event: request('POST', '/api/auth/forgot-password', { body: { email } }), expect: 202 }),
+    },
   );
   // The registered account is unverified: the route sends it a new link, and a ghost gets nothing.
   const resendFunction = functionServing(RESEND_VERIFICATION_ROUTE);
   const resendPath = RESEND_VERIFICATION_ROUTE.split(' ')[1]!;
-  const resendComparison = resendFunction && bundles[resendFunction]
-    ? await compare(
-      'resend: unknown vs existing',
-      await load(resendFunction),
-      n,
-      { label: 'unknown email', step: (i) => ({ event: request('POST', resendPath, { body: { email: `ghost-v${i}.${tag}@bench.example.com` } }), expect: 202 }) },
-      { label: 'existing unverified email', step: () => ({ event: request('POST', resendPath, { body: { email } }), expect: 202 }) },
-    )
-    : undefined;
+  const resendComparison =
+    resendFunction && bundles[resendFunction]
+      ? await compare(
+          'resend: unknown vs existing',
+          await load(resendFunction),
+          n,
+          {
+            label: 'unknown email',
+            step: (i) => ({
+              event: request('POST', resendPath, { body: { email: `ghost-v${i}.${tag}@bench.example.com` } }),
+              expect: 202,
+            }),
+          },
+          {
+            label: 'existing unverified email',
+            step: () => ({ event: request('POST', resendPath, { body: { email } }), expect: 202 }),
+          },
+        )
+      : undefined;
   return {
     scenario: 'enumeration',
     bcryptRounds: config.bcryptRounds,
@@ -536,10 +632,18 @@ async function tail(): Promise<TailResult> {
   const register = await load('authRegister');
   const me = await load('authMe');
   const refresh = await load('authRefresh');
-  const created = await register(request('POST', '/api/auth/register', { body: { email: `tail.${tag}@bench.example.com`, password: PASSWORD_A, full_name: FULL_NAME } }), lambdaContext());
+  const created = await register(
+    request('POST', '/api/auth/register', {
+      body: { email: `tail.${tag}@bench.example.com`, password: PASSWORD_A, full_name: FULL_NAME },
+    }),
+    lambdaContext(),
+  );
   if (created.statusCode !== 201) throw new Error(`register: ${created.statusCode} ${created.body}`);
   const session = JSON.parse(created.body!) as { access: string; refresh: string };
-  const claims = JSON.parse(Buffer.from(session.access.split('.')[1]!, 'base64url').toString()) as { sub: string; sid: string };
+  const claims = JSON.parse(Buffer.from(session.access.split('.')[1]!, 'base64url').toString()) as {
+    sub: string;
+    sid: string;
+  };
 
   const pauses: [number, number][] = [];
   const observer = new PerformanceObserver((list) => {
@@ -556,7 +660,10 @@ async function tail(): Promise<TailResult> {
       if (response.statusCode !== 200) throw new Error(`me: ${response.statusCode}`);
     },
     'POST /api/auth/refresh': async () => {
-      const response = await refresh(request('POST', '/api/auth/refresh', { body: { refresh: session.refresh } }), lambdaContext());
+      const response = await refresh(
+        request('POST', '/api/auth/refresh', { body: { refresh: session.refresh } }),
+        lambdaContext(),
+      );
       if (response.statusCode !== 200) throw new Error(`refresh: ${response.statusCode} ${response.body}`);
       session.refresh = (JSON.parse(response.body!) as { refresh: string }).refresh;
     },
@@ -580,7 +687,8 @@ async function tail(): Promise<TailResult> {
       const ended = performance.now();
       const used = process.cpuUsage(cpu);
       const preempted = involuntarySwitches() !== switches;
-      if (i >= warmup) samples[label]!.push({ span: [started, ended], cpuMs: (used.user + used.system) / 1000, preempted });
+      if (i >= warmup)
+        samples[label]!.push({ span: [started, ended], cpuMs: (used.user + used.system) / 1000, preempted });
     }
   }
   // GC entries arrive asynchronously, after the pause they describe.
@@ -597,7 +705,9 @@ async function tail(): Promise<TailResult> {
       const gcHit = list.filter(overlapsGc).length;
       const preempted = list.filter((sample) => sample.preempted).length;
       const undisturbed = wall(list.filter((sample) => !sample.preempted && !overlapsGc(sample)));
-      log(`${label.padEnd(48)} p50 ${summary.p50.toFixed(3)} p99 ${summary.p99.toFixed(3)} ms (undisturbed ${undisturbed.p99.toFixed(3)}), GC in ${gcHit}, preempted ${preempted}`);
+      log(
+        `${label.padEnd(48)} p50 ${summary.p50.toFixed(3)} p99 ${summary.p99.toFixed(3)} ms (undisturbed ${undisturbed.p99.toFixed(3)}), GC in ${gcHit}, preempted ${preempted}`,
+      );
       const series: TailSeries = {
         ...summary,
         withoutGc: wall(list.filter((sample) => !overlapsGc(sample))),
@@ -614,12 +724,24 @@ async function tail(): Promise<TailResult> {
     scenario: 'tail',
     nodeOptions: process.execArgv.filter((a) => a !== '--import' && a !== 'tsx').join(' ') || '(defaults)',
     series,
-    gc: { count: gcPauses.length, totalMs: gcPauses.reduce((sum, [a, b]) => sum + b - a, 0), p99Ms: durations.p99, maxMs: durations.max },
+    gc: {
+      count: gcPauses.length,
+      totalMs: gcPauses.reduce((sum, [a, b]) => sum + b - a, 0),
+      p99Ms: durations.p99,
+      maxMs: durations.max,
+    },
   };
 }
 
 const scenario = process.argv[2];
-const result = scenario === 'latency' ? await latency() : scenario === 'enumeration' ? await enumeration() : scenario === 'tail' ? await tail() : undefined;
+const result =
+  scenario === 'latency'
+    ? await latency()
+    : scenario === 'enumeration'
+      ? await enumeration()
+      : scenario === 'tail'
+        ? await tail()
+        : undefined;
 if (!result) throw new Error(`unknown scenario "${scenario}" (latency | enumeration | tail)`);
 writeFileSync(env('BENCH_OUT'), JSON.stringify(result));
 // The bundles keep their Postgres and Redis connections open, as a warm Lambda does.

@@ -24,7 +24,10 @@ if (bundle) {
     const event = JSON.parse(plan.event.replaceAll('%i%', String(i)).replaceAll('%refresh%', refresh));
     const context = { awsRequestId: `rss-${i}`, functionName: 'rss', getRemainingTimeInMillis: () => 10_000 };
     const response = await handler(event, context);
-    if (response.statusCode !== plan.expect) throw new Error(`request ${i}: expected HTTP ${plan.expect}, got ${response.statusCode}: ${response.body?.slice(0, 300)}`);
+    if (response.statusCode !== plan.expect)
+      throw new Error(
+        `request ${i}: expected HTTP ${plan.expect}, got ${response.statusCode}: ${response.body?.slice(0, 300)}`,
+      );
     last = response.body;
     if (plan.chain) refresh = JSON.parse(response.body).refresh;
   }
@@ -34,13 +37,16 @@ const usage = process.memoryUsage();
 const maxRssMB = process.resourceUsage().maxRSS / 1024;
 // What the requests left alive (a leak would show here), as opposed to garbage not yet collected.
 globalThis.gc?.();
-writeFileSync(process.env.BENCH_OUT, JSON.stringify({
-  afterImportMB,
-  rssMB: usage.rss / 2 ** 20,
-  maxRssMB,
-  heapUsedMB: usage.heapUsed / 2 ** 20,
-  liveHeapMB: process.memoryUsage().heapUsed / 2 ** 20,
-  last,
-}));
+writeFileSync(
+  process.env.BENCH_OUT,
+  JSON.stringify({
+    afterImportMB,
+    rssMB: usage.rss / 2 ** 20,
+    maxRssMB,
+    heapUsedMB: usage.heapUsed / 2 ** 20,
+    liveHeapMB: process.memoryUsage().heapUsed / 2 ** 20,
+    last,
+  }),
+);
 // The bundle keeps its connections open, as a warm Lambda does.
 process.exit(0);

@@ -45,19 +45,38 @@ const template = (method: string, path: string, options: { body?: unknown; token
  * Runs every plan in its own process; register goes first, and the account its last request
  * created is the one the authenticated plans use (the functions share nothing else).
  */
-export function measureRss(bundles: Record<string, string>, env: NodeJS.ProcessEnv, tag: string, requests = RSS_REQUESTS): { baselineMB: number; rows: RssRow[] } {
+export function measureRss(
+  bundles: Record<string, string>,
+  env: NodeJS.ProcessEnv,
+  tag: string,
+  requests = RSS_REQUESTS,
+): { baselineMB: number; rows: RssRow[] } {
   let index = 0;
-  const run = (bundle: string, plan: { event?: string; expect?: number; chain?: boolean; refresh?: string }, n: number) => {
+  const run = (
+    bundle: string,
+    plan: { event?: string; expect?: number; chain?: boolean; refresh?: string },
+    n: number,
+  ) => {
     const out = join(BUILD_DIR, `rss-${tag}-${index++}.json`);
     const result = spawnSync(process.execPath, ['--expose-gc', join(ROOT, 'bench', 'rss-child.mjs')], {
       cwd: ROOT,
-      env: { ...env, BENCH_RSS_BUNDLE: bundle, BENCH_RSS_PLAN: JSON.stringify({ ...plan, requests: n }), BENCH_OUT: out },
+      env: {
+        ...env,
+        BENCH_RSS_BUNDLE: bundle,
+        BENCH_RSS_PLAN: JSON.stringify({ ...plan, requests: n }),
+        BENCH_OUT: out,
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
       encoding: 'utf8',
       timeout: 600_000,
     });
-    if (result.status !== 0 || !existsSync(out)) throw new Error(`bench/rss-child.mjs (${bundle || 'baseline'}) failed (exit ${result.status}): ${result.stderr.slice(-2000)}`);
-    const value = JSON.parse(readFileSync(out, 'utf8')) as Omit<RssRow, 'function' | 'request' | 'requests'> & { last?: string };
+    if (result.status !== 0 || !existsSync(out))
+      throw new Error(
+        `bench/rss-child.mjs (${bundle || 'baseline'}) failed (exit ${result.status}): ${result.stderr.slice(-2000)}`,
+      );
+    const value = JSON.parse(readFileSync(out, 'utf8')) as Omit<RssRow, 'function' | 'request' | 'requests'> & {
+      last?: string;
+    };
     rmSync(out);
     return value;
   };
@@ -76,24 +95,70 @@ export function measureRss(bundles: Record<string, string>, env: NodeJS.ProcessE
   const last = measure({
     function: 'authRegister',
     label: 'register a new account each time',
-    event: template('POST', '/api/auth/register', { body: { email: email('%i%'), password: PASSWORD, full_name: 'Bench Runner' } }),
+    event: template('POST', '/api/auth/register', {
+      body: { email: email('%i%'), password: PASSWORD, full_name: 'Bench Runner' },
+    }),
     expect: 201,
   });
   const account = JSON.parse(last!) as { access: string; refresh: string };
   const plans: Plan[] = [
-    { function: 'authMe', label: 'GET /me', event: template('GET', '/api/auth/me', { token: account.access }), expect: 200 },
-    { function: 'authSessionsList', label: 'list sessions', event: template('GET', '/api/auth/sessions', { token: account.access }), expect: 200 },
+    {
+      function: 'authMe',
+      label: 'GET /me',
+      event: template('GET', '/api/auth/me', { token: account.access }),
+      expect: 200,
+    },
+    {
+      function: 'authSessionsList',
+      label: 'list sessions',
+      event: template('GET', '/api/auth/sessions', { token: account.access }),
+      expect: 200,
+    },
     { function: 'jwks', label: 'GET jwks.json', event: template('GET', '/.well-known/jwks.json'), expect: 200 },
     { function: 'health', label: 'GET /health (Postgres + Redis)', event: template('GET', '/health'), expect: 200 },
     { function: 'healthLive', label: 'GET /health/live', event: template('GET', '/health/live'), expect: 200 },
-    { function: 'authForgotPassword', label: 'unknown email (no mail sent)', event: template('POST', '/api/auth/forgot-password', { body: { email: `nobody%i%.${tag}@bench.example.com` } }), expect: 202 },
-    { function: 'authResetPassword', label: 'unknown token (400)', event: template('POST', '/api/auth/reset-password', { body: { token: `unknown-token-%i%-${'x'.repeat(32)}`, new_password: 'Marble-Orchid-4821' } }), expect: 400 },
-    { function: 'authChangePassword', label: 'wrong current password (400)', event: template('POST', '/api/auth/change-password', { token: account.access, body: { current_password: 'Wrong-Password-%i%', new_password: 'Copper-Lantern-9047' } }), expect: 400 },
+    {
+      function: 'authForgotPassword',
+      label: 'unknown email (no mail sent)',
+      event: template('POST', '/api/auth/forgot-password', { body: { email: `nobody%i%.${tag}@bench.example.com` } }),
+      expect: 202,
+    },
+    {
+      function: 'authResetPassword',
+      label: 'unknown token (400)',
+      event: template('POST', '/api/auth/reset-password', {
+        body: { token: `unknown-token-%i%-${'x'.repeat(32)}`, new_password: 'Marble-Orchid-4821' },
+      }),
+      expect: 400,
+    },
+    {
+      function: 'authChangePassword',
+      label: 'wrong current password (400)',
+      event: template('POST', '/api/auth/change-password', {
+        token: account.access,
+        body: { current_password: 'Wrong-Password-%i%', new_password: 'Copper-Lantern-9047' },
+      }),
+      expect: 400,
+    },
     // Last: each login starts a session, which would lengthen the session list above.
-    { function: 'authLogin', label: 'sign in', event: template('POST', '/api/auth/login', { body: { email: email(String(requests - 1)), password: PASSWORD } }), expect: 200 },
+    {
+      function: 'authLogin',
+      label: 'sign in',
+      event: template('POST', '/api/auth/login', { body: { email: email(String(requests - 1)), password: PASSWORD } }),
+      expect: 200,
+    },
   ];
   // Each refresh presents the token the previous one returned, so the chain starts from register's.
-  measure({ function: 'authRefresh', label: 'rotate (a chain)', event: template('POST', '/api/auth/refresh', { body: { refresh: '%refresh%' } }), expect: 200, chain: true }, account.refresh);
+  measure(
+    {
+      function: 'authRefresh',
+      label: 'rotate (a chain)',
+      event: template('POST', '/api/auth/refresh', { body: { refresh: '%refresh%' } }),
+      expect: 200,
+      chain: true,
+    },
+    account.refresh,
+  );
   for (const plan of plans) measure(plan);
   const baseline = run('', {}, 0);
   return { baselineMB: baseline.rssMB, rows };

@@ -43,7 +43,17 @@ import { describeDatabase, requireServices } from '../tools/local/services.js';
 import { dropDatabase } from '../tests/helpers/database.js';
 import { startFaultProxy } from '../tests/helpers/fault-proxy.js';
 import { freePort } from '../tests/helpers/ports.js';
-import { BUILD_DIR, type BuiltFunction, buildForProfile, coldImportMs, dependencyImportCosts, PACKAGE_DIR, packageFunctions, ROOT, unpackFunctions } from './bundles.js';
+import {
+  BUILD_DIR,
+  type BuiltFunction,
+  buildForProfile,
+  coldImportMs,
+  dependencyImportCosts,
+  PACKAGE_DIR,
+  packageFunctions,
+  ROOT,
+  unpackFunctions,
+} from './bundles.js';
 import { type CpuProfile, formatSummary, summarizeProfile } from './profile.js';
 import { ENUMERATION_GOAL_MS, RESEND_VERIFICATION_ROUTE } from './enumeration.js';
 import { beyondHashing, OVERHEAD_ROUNDS } from './overhead.js';
@@ -68,13 +78,34 @@ const tag = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 const step = (message: string) => process.stderr.write(`\n==> ${message}\n`);
 
 /** The functions the latency benchmark calls (by their serverless name). */
-const BENCHED = ['authRegister', 'authLogin', 'authRefresh', 'authMe', 'authChangePassword', 'authForgotPassword', 'authResetPassword', 'health', 'healthLive', 'authSessionsList', 'jwks'];
+const BENCHED = [
+  'authRegister',
+  'authLogin',
+  'authRefresh',
+  'authMe',
+  'authChangePassword',
+  'authForgotPassword',
+  'authResetPassword',
+  'health',
+  'healthLive',
+  'authSessionsList',
+  'jwks',
+];
 
 /** How much the SES fault proxy slows each direction: past the default SES_TIMEOUT_MS, i.e. "hung". */
 const SES_SLOW_MS = 2500;
 
 /** The issue's goals. */
-const GOALS = { loginOverheadMs: 2.5, registerOverheadMs: 3, meP50Ms: 0.7, meP99Ms: 1, refreshP50Ms: 2, refreshP99Ms: 3, zipKB: 120, coldImportMs: 60 };
+const GOALS = {
+  loginOverheadMs: 2.5,
+  registerOverheadMs: 3,
+  meP50Ms: 0.7,
+  meP99Ms: 1,
+  refreshP50Ms: 2,
+  refreshP99Ms: 3,
+  zipKB: 120,
+  coldImportMs: 60,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Machine and commit
@@ -82,7 +113,9 @@ const GOALS = { loginOverheadMs: 2.5, registerOverheadMs: 3, meP50Ms: 0.7, meP99
 function gitCommit(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !==
+      '';
     return `${head}${dirty ? '-dirty' : ''}`;
   } catch {
     return 'unknown';
@@ -116,12 +149,18 @@ let childCount = 0;
 async function cleanup(): Promise<void> {
   for (const child of children) child.kill('SIGKILL');
   ses?.kill();
-  if (databaseCreated) await dropDatabase(benchDatabaseUrl).catch((error) => process.stderr.write(`could not drop ${benchDatabaseUrl}: ${error}\n`));
+  if (databaseCreated)
+    await dropDatabase(benchDatabaseUrl).catch((error) =>
+      process.stderr.write(`could not drop ${benchDatabaseUrl}: ${error}\n`),
+    );
   try {
     const client = redis();
     let cursor: string | number = 0;
     do {
-      const [next, keys]: [string | number, string[]] = await client.scan(cursor, { match: `${keyPrefix}*`, count: 500 });
+      const [next, keys]: [string | number, string[]] = await client.scan(cursor, {
+        match: `${keyPrefix}*`,
+        count: 500,
+      });
       if (keys.length) await client.del(...keys);
       cursor = next;
     } while (String(cursor) !== '0');
@@ -182,7 +221,9 @@ function benchEnv(overrides: Record<string, string | undefined> = {}): NodeJS.Pr
     // The limiter's own cost is measured by bench/rate-limit.bench.ts; here it would only add a
     // Redis round trip and, at the contract's limits, answer 429 after a few iterations.
     // Every RATE_LIMIT_* rule, including those of routes added later (resend-verification...).
-    ...Object.fromEntries(CONFIG_VARIABLES.filter((name) => /^RATE_LIMIT_(?!TIMEOUT_MS$)/.test(name)).map((name) => [name, 'off'])),
+    ...Object.fromEntries(
+      CONFIG_VARIABLES.filter((name) => /^RATE_LIMIT_(?!TIMEOUT_MS$)/.test(name)).map((name) => [name, 'off']),
+    ),
     RATE_LIMIT_LOGIN: 'off',
     RATE_LIMIT_LOGIN_IP: 'off',
     RATE_LIMIT_REGISTER: 'off',
@@ -200,9 +241,16 @@ function benchEnv(overrides: Record<string, string | undefined> = {}): NodeJS.Pr
 }
 
 /** The pass that measures our code beyond hashing: the cheapest bcrypt, whose own cost is subtracted. */
-const overheadEnv = () => benchEnv({ ...common, BCRYPT_ROUNDS: String(OVERHEAD_ROUNDS), FORGOT_PASSWORD_MIN_RESPONSE_MS: '0' });
+const overheadEnv = () =>
+  benchEnv({ ...common, BCRYPT_ROUNDS: String(OVERHEAD_ROUNDS), FORGOT_PASSWORD_MIN_RESPONSE_MS: '0' });
 
-async function runChild<T>(scenario: 'latency' | 'enumeration' | 'tail', env: NodeJS.ProcessEnv, bundles: Record<string, string>, profileDir?: string, nodeArgs: string[] = []): Promise<T> {
+async function runChild<T>(
+  scenario: 'latency' | 'enumeration' | 'tail',
+  env: NodeJS.ProcessEnv,
+  bundles: Record<string, string>,
+  profileDir?: string,
+  nodeArgs: string[] = [],
+): Promise<T> {
   const index = childCount++;
   const out = join(BUILD_DIR, `result-${tag}-${index}-${scenario}.json`);
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join('bench', 'routes.ts'), scenario], {
@@ -258,7 +306,9 @@ try {
   step('Services');
   await requireServices();
   if (machine.loadAverageAtStart[0]! > machine.cores * 0.5) {
-    process.stderr.write(`  WARNING: load average ${machine.loadAverageAtStart[0]} on ${machine.cores} cores: other work will skew the figures.\n`);
+    process.stderr.write(
+      `  WARNING: load average ${machine.loadAverageAtStart[0]} on ${machine.cores} cores: other work will skew the figures.\n`,
+    );
   }
   databaseCreated = true;
   await migrateDatabase(benchDatabaseUrl);
@@ -278,8 +328,7 @@ try {
   else if (rssOnly) {
     const { title, rows, notes } = rssSection(rss());
     console.log(`\n${title}\n${table(rows)}\n${notes.join('\n')}`);
-  }
-  else await benchmark();
+  } else await benchmark();
 } finally {
   await cleanup();
 }
@@ -290,8 +339,14 @@ process.exit(0);
 // The benchmark
 // ---------------------------------------------------------------------------------------------
 async function benchmark(): Promise<void> {
-  step(`Latency, bcrypt (BCRYPT_ROUNDS=${process.env.BCRYPT_ROUNDS ?? '12 (default)'}), FORGOT_PASSWORD_MIN_RESPONSE_MS=0`);
-  const bcrypt = await runChild<LatencyResult>('latency', benchEnv({ ...common, FORGOT_PASSWORD_MIN_RESPONSE_MS: '0' }), builtBundles);
+  step(
+    `Latency, bcrypt (BCRYPT_ROUNDS=${process.env.BCRYPT_ROUNDS ?? '12 (default)'}), FORGOT_PASSWORD_MIN_RESPONSE_MS=0`,
+  );
+  const bcrypt = await runChild<LatencyResult>(
+    'latency',
+    benchEnv({ ...common, FORGOT_PASSWORD_MIN_RESPONSE_MS: '0' }),
+    builtBundles,
+  );
   await clearMail();
 
   step(`Latency, BCRYPT_ROUNDS=${OVERHEAD_ROUNDS} (everything but the hashing, once its measured cost is subtracted)`);
@@ -300,9 +355,13 @@ async function benchmark(): Promise<void> {
 
   let scaled: { fixture: FixtureReport; fast: LatencyResult; plans: string[] } | undefined;
   if (scaleUsers) {
-    step(`Scale fixture: ${scaleUsers.toLocaleString('en')} users, ${(scaleUsers * 10).toLocaleString('en')} refresh tokens`);
+    step(
+      `Scale fixture: ${scaleUsers.toLocaleString('en')} users, ${(scaleUsers * 10).toLocaleString('en')} refresh tokens`,
+    );
     const fixture = await loadScaleFixture(benchDatabaseUrl, scaleUsers, (line) => process.stderr.write(`${line}\n`));
-    process.stderr.write(`  loaded in ${fixture.seconds.total} s (${JSON.stringify(fixture.seconds)}), sizes ${JSON.stringify(fixture.sizes)}\n`);
+    process.stderr.write(
+      `  loaded in ${fixture.seconds.total} s (${JSON.stringify(fixture.seconds)}), sizes ${JSON.stringify(fixture.sizes)}\n`,
+    );
     step(`Latency at scale, BCRYPT_ROUNDS=${OVERHEAD_ROUNDS}`);
     const fastAtScale = await runChild<LatencyResult>('latency', overheadEnv(), builtBundles);
     await clearMail();
@@ -334,19 +393,42 @@ async function benchmark(): Promise<void> {
   const [sdk, ...cold] = coldImportMs([sdkProbe, ...functions.map((fn) => fn.bundle)], benchEnv(common), coldRuns);
   const bundles = functions.map((fn, i) => {
     process.stderr.write(`  ${fn.name.padEnd(24)} ${cold[i]!.median.toFixed(1)} ms\n`);
-    return { function: fn.name, zipKB: fn.zipBytes / 1024, bundleKB: fn.bundleBytes / 1024, coldImportMs: cold[i]!.median, coldImportRunsMs: cold[i]!.runs };
+    return {
+      function: fn.name,
+      zipKB: fn.zipBytes / 1024,
+      bundleKB: fn.bundleBytes / 1024,
+      coldImportMs: cold[i]!.median,
+      coldImportRunsMs: cold[i]!.runs,
+    };
   });
 
-  report({ bcrypt, fast, enumeration, enumerationSesSlow, bundles, sdkImportMs: sdk!.median, rateLimiter, scaled, tail, memory });
+  report({
+    bcrypt,
+    fast,
+    enumeration,
+    enumerationSesSlow,
+    bundles,
+    sdkImportMs: sdk!.median,
+    rateLimiter,
+    scaled,
+    tail,
+    memory,
+  });
   reportJwtCost();
 }
 
 /** bench/jwt.bench.ts: sign and verify cost per JWT_ALGORITHM, printed after the report. */
 function reportJwtCost(): void {
   step('Signing and verifying per algorithm (bench/jwt.bench.ts)');
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'jwt.bench.ts'), String(quick ? 200 : 2000)], { cwd: ROOT, env: benchEnv(common), encoding: 'utf8', timeout: 120_000 });
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench', 'jwt.bench.ts'), String(quick ? 200 : 2000)],
+    { cwd: ROOT, env: benchEnv(common), encoding: 'utf8', timeout: 120_000 },
+  );
   if (result.status !== 0) {
-    process.stderr.write(`  bench/jwt.bench.ts failed (exit ${result.status}); run it on its own.\n${result.stderr.slice(0, 2000)}\n`);
+    process.stderr.write(
+      `  bench/jwt.bench.ts failed (exit ${result.status}); run it on its own.\n${result.stderr.slice(0, 2000)}\n`,
+    );
     return;
   }
   const text = `JWT sign/verify cost per algorithm (bench/jwt.bench.ts):\n${result.stdout.trim()}\n`;
@@ -360,17 +442,30 @@ async function hotQueryPlans(): Promise<string[]> {
   const client = postgres(benchDatabaseUrl, { max: 1, onnotice: () => {} });
   try {
     const [user] = await client`select id, email from users where email like 'scale-%' order by email desc limit 1`;
-    const [token] = await client`select token_hash, family_id from refresh_tokens where rotated_at is null order by issued_at desc limit 1`;
+    const [token] =
+      await client`select token_hash, family_id from refresh_tokens where rotated_at is null order by issued_at desc limit 1`;
     const queries: [string, string][] = [
-      ['user by email (login, register, forgot-password)', `select * from users where lower(email) = '${user!.email}' limit 1`],
+      [
+        'user by email (login, register, forgot-password)',
+        `select * from users where lower(email) = '${user!.email}' limit 1`,
+      ],
       ['user by id (tokens without a session)', `select * from users where id = '${user!.id}' limit 1`],
       [
         'user and live session (every authenticated request)',
         `select u.*, s.id is not null from users u left join sessions s on s.id = '${token!.family_id}' and s.user_id = u.id and s.revoked_at is null and s.expires_at > now() where u.id = '${user!.id}' limit 1`,
       ],
-      ['refresh token by hash (refresh, logout)', `select * from refresh_tokens where token_hash = '${token!.token_hash}'`],
-      ['a family (reuse detection revokes it)', `select id from refresh_tokens where family_id = '${token!.family_id}' and revoked_at is null`],
-      ["a user's tokens (password change revokes them)", `select id from refresh_tokens where user_id = '${user!.id}' and revoked_at is null`],
+      [
+        'refresh token by hash (refresh, logout)',
+        `select * from refresh_tokens where token_hash = '${token!.token_hash}'`,
+      ],
+      [
+        'a family (reuse detection revokes it)',
+        `select id from refresh_tokens where family_id = '${token!.family_id}' and revoked_at is null`,
+      ],
+      [
+        "a user's tokens (password change revokes them)",
+        `select id from refresh_tokens where user_id = '${user!.id}' and revoked_at is null`,
+      ],
     ];
     const plans: string[] = [];
     for (const [label, query] of queries) {
@@ -388,9 +483,16 @@ function runRateLimitBench(): { ran: boolean; output: string } {
   const file = join(ROOT, 'bench', 'rate-limit.bench.ts');
   if (!existsSync(file)) return { ran: false, output: '' };
   step('Rate limiter (bench/rate-limit.bench.ts)');
-  const result = spawnSync(process.execPath, ['--import', 'tsx', file, String(quick ? 50 : 500)], { cwd: ROOT, env: benchEnv(common), encoding: 'utf8', timeout: 120_000 });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', file, String(quick ? 50 : 500)], {
+    cwd: ROOT,
+    env: benchEnv(common),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   if (result.status !== 0) {
-    process.stderr.write(`  bench/rate-limit.bench.ts failed (exit ${result.status}); run it on its own.\n${result.stderr.slice(0, 2000)}\n`);
+    process.stderr.write(
+      `  bench/rate-limit.bench.ts failed (exit ${result.status}); run it on its own.\n${result.stderr.slice(0, 2000)}\n`,
+    );
     return { ran: false, output: '' };
   }
   return { ran: true, output: result.stdout.trim() };
@@ -410,7 +512,18 @@ interface Figures {
   memory: { baselineMB: number; rows: RssRow[] };
 }
 
-function report({ bcrypt, fast, enumeration, enumerationSesSlow, bundles, sdkImportMs, rateLimiter, scaled, tail, memory }: Figures): void {
+function report({
+  bcrypt,
+  fast,
+  enumeration,
+  enumerationSesSlow,
+  bundles,
+  sdkImportMs,
+  rateLimiter,
+  scaled,
+  tail,
+  memory,
+}: Figures): void {
   const hashing = bcrypt.hashing;
   const rounds = bcrypt.bcryptRounds;
   const out: string[] = [];
@@ -421,36 +534,72 @@ function report({ bcrypt, fast, enumeration, enumerationSesSlow, bundles, sdkImp
   };
 
   // 1. Route latency
-  const routeRows = [['route', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'ops/s', `p50 beyond hashing ms (cost ${fast.bcryptRounds})`]];
+  const routeRows = [
+    ['route', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'ops/s', `p50 beyond hashing ms (cost ${fast.bcryptRounds})`],
+  ];
   for (const [route, s] of Object.entries(bcrypt.routes)) {
-    routeRows.push([route, String(s.n), ms(s.p50), ms(s.p95), ms(s.p99), ops(s.opsPerS), ms(beyondHashing(fast, route))]);
+    routeRows.push([
+      route,
+      String(s.n),
+      ms(s.p50),
+      ms(s.p95),
+      ms(s.p99),
+      ops(s.opsPerS),
+      ms(beyondHashing(fast, route)),
+    ]);
   }
-  section(`Route latency — built bundles, in-process, sequential, after warm-up (bcrypt cost ${rounds}, rate limits off, forgot-password floor 0 ms)`, routeRows, [
-    'forgot-password: FORGOT_PASSWORD_MIN_RESPONSE_MS=0 here (its anti-enumeration floor is measured below); existing accounts send mail to the local SES emulator.',
-    'ops/s: sequential calls per second of handler time (one caller, like one Lambda instance).',
-    `beyond hashing: the route's p50 at BCRYPT_ROUNDS=${fast.bcryptRounds} minus the p50 of that bcrypt work timed alone between its iterations (routes that hash nothing: their p50 in that pass).`,
-  ]);
+  section(
+    `Route latency — built bundles, in-process, sequential, after warm-up (bcrypt cost ${rounds}, rate limits off, forgot-password floor 0 ms)`,
+    routeRows,
+    [
+      'forgot-password: FORGOT_PASSWORD_MIN_RESPONSE_MS=0 here (its anti-enumeration floor is measured below); existing accounts send mail to the local SES emulator.',
+      'ops/s: sequential calls per second of handler time (one caller, like one Lambda instance).',
+      `beyond hashing: the route's p50 at BCRYPT_ROUNDS=${fast.bcryptRounds} minus the p50 of that bcrypt work timed alone between its iterations (routes that hash nothing: their p50 in that pass).`,
+    ],
+  );
 
   section('Round trips, for scale (the clients the service uses, same machine)', [
     ['dependency', 'n', 'p50 ms', 'p95 ms', 'p99 ms'],
-    ...Object.entries(bcrypt.roundTrips ?? {}).map(([label, s]) => [label, String(s.n), ms(s.p50), ms(s.p95), ms(s.p99)]),
+    ...Object.entries(bcrypt.roundTrips ?? {}).map(([label, s]) => [
+      label,
+      String(s.n),
+      ms(s.p50),
+      ms(s.p95),
+      ms(s.p99),
+    ]),
   ]);
 
   if (scaled) {
     const { fixture } = scaled;
     const hot = ['POST /api/auth/login', 'POST /api/auth/register', 'GET /api/auth/me', 'POST /api/auth/refresh'];
-    section(`Empty database vs ${fixture.users.toLocaleString('en')} users and ${fixture.refreshTokens.toLocaleString('en')} refresh tokens (BCRYPT_ROUNDS=${fast.bcryptRounds}, p50 beyond hashing / p99 ms)`, [
-      ['route', 'empty p50', 'scale p50', 'ratio', 'goal ≤ 1.25×', 'empty p99', 'scale p99'],
-      ...Object.keys(fast.routes).map((route) => {
-        const empty = beyondHashing(fast, route);
-        const full = beyondHashing(scaled.fast, route);
-        const ratio = full / empty;
-        return [route, ms(empty), ms(full), `${ratio.toFixed(2)}×`, hot.includes(route) ? mark(ratio <= 1.25) : '–', ms(fast.routes[route]!.p99), ms(scaled.fast.routes[route]?.p99)];
-      }),
-    ], [
-      `Fixture loaded in ${fixture.seconds.total} s (users ${fixture.seconds.users} s, refresh tokens ${fixture.seconds.refreshTokens} s, indexes ${fixture.seconds.indexes} s, analyze ${fixture.seconds.analyze} s); sizes ${Object.entries(fixture.sizes).map(([t, size]) => `${t} ${size}`).join(', ')}.`,
-      `Hot query plans on the scaled database:\n${scaled.plans.join('\n')}`,
-    ]);
+    section(
+      `Empty database vs ${fixture.users.toLocaleString('en')} users and ${fixture.refreshTokens.toLocaleString('en')} refresh tokens (BCRYPT_ROUNDS=${fast.bcryptRounds}, p50 beyond hashing / p99 ms)`,
+      [
+        ['route', 'empty p50', 'scale p50', 'ratio', 'goal ≤ 1.25×', 'empty p99', 'scale p99'],
+        ...Object.keys(fast.routes).map((route) => {
+          const empty = beyondHashing(fast, route);
+          const full = beyondHashing(scaled.fast, route);
+          const ratio = full / empty;
+          return [
+            route,
+            ms(empty),
+            ms(full),
+            `${ratio.toFixed(2)}×`,
+            hot.includes(route) ? mark(ratio <= 1.25) : '–',
+            ms(fast.routes[route]!.p99),
+            ms(scaled.fast.routes[route]?.p99),
+          ];
+        }),
+      ],
+      [
+        `Fixture loaded in ${fixture.seconds.total} s (users ${fixture.seconds.users} s, refresh tokens ${fixture.seconds.refreshTokens} s, indexes ${fixture.seconds.indexes} s, analyze ${fixture.seconds.analyze} s); sizes ${Object.entries(
+          fixture.sizes,
+        )
+          .map(([t, size]) => `${t} ${size}`)
+          .join(', ')}.`,
+        `Hot query plans on the scaled database:\n${scaled.plans.join('\n')}`,
+      ],
+    );
   }
 
   // 2. Hashing and overhead
@@ -478,40 +627,91 @@ function report({ bcrypt, fast, enumeration, enumerationSesSlow, bundles, sdkImp
       lowCostRouteP99: fast.routes[o.key]!.p99,
     };
   });
-  section('Overhead beyond hashing (p50)', [
-    ['route', 'hashing', 'route ms', 'its hashing ms', '(a) difference ms', `route ms at cost ${fast.bcryptRounds}`, `its hashing ms at cost ${fast.bcryptRounds}`, '(b) difference ms', 'goal (b)'],
-    ...overheads.map((o) => [o.route, o.ops, ms(o.routeP50), ms(o.hash), ms(o.subtracted), ms(o.lowCostRouteP50), ms(o.lowCostHash), ms(o.direct), o.goal ? `≤ ${o.goal} ms ${mark(o.direct <= o.goal)}` : '–']),
-  ], [
-    `(a) at cost ${rounds}: route p50 minus the p50 of the same hashing done alone between the route's iterations; only indicative, bcrypt alone varies by ±10 ms there. (b) the same at BCRYPT_ROUNDS=${fast.bcryptRounds}, where the hashing is ~1 ms and its spread small: the goals use (b).`,
-  ]);
+  section(
+    'Overhead beyond hashing (p50)',
+    [
+      [
+        'route',
+        'hashing',
+        'route ms',
+        'its hashing ms',
+        '(a) difference ms',
+        `route ms at cost ${fast.bcryptRounds}`,
+        `its hashing ms at cost ${fast.bcryptRounds}`,
+        '(b) difference ms',
+        'goal (b)',
+      ],
+      ...overheads.map((o) => [
+        o.route,
+        o.ops,
+        ms(o.routeP50),
+        ms(o.hash),
+        ms(o.subtracted),
+        ms(o.lowCostRouteP50),
+        ms(o.lowCostHash),
+        ms(o.direct),
+        o.goal ? `≤ ${o.goal} ms ${mark(o.direct <= o.goal)}` : '–',
+      ]),
+    ],
+    [
+      `(a) at cost ${rounds}: route p50 minus the p50 of the same hashing done alone between the route's iterations; only indicative, bcrypt alone varies by ±10 ms there. (b) the same at BCRYPT_ROUNDS=${fast.bcryptRounds}, where the hashing is ~1 ms and its spread small: the goals use (b).`,
+    ],
+  );
 
   // 3. Goals
   const me = bcrypt.routes['GET /api/auth/me']!;
   const refresh = bcrypt.routes['POST /api/auth/refresh']!;
   const goals = [
-    { goal: `login overhead p50 ≤ ${GOALS.loginOverheadMs} ms`, value: overheads[0]!.direct, limit: GOALS.loginOverheadMs, reference: 'better-auth sign-in 4.9 ms' },
-    { goal: `register overhead p50 ≤ ${GOALS.registerOverheadMs} ms`, value: overheads[1]!.direct, limit: GOALS.registerOverheadMs, reference: 'better-auth sign-up 6.1–6.8 ms' },
-    { goal: `GET /me p50 ≤ ${GOALS.meP50Ms} ms`, value: me.p50, limit: GOALS.meP50Ms, reference: 'better-auth get-session 1.4–1.9 ms' },
+    {
+      goal: `login overhead p50 ≤ ${GOALS.loginOverheadMs} ms`,
+      value: overheads[0]!.direct,
+      limit: GOALS.loginOverheadMs,
+      reference: 'better-auth sign-in 4.9 ms',
+    },
+    {
+      goal: `register overhead p50 ≤ ${GOALS.registerOverheadMs} ms`,
+      value: overheads[1]!.direct,
+      limit: GOALS.registerOverheadMs,
+      reference: 'better-auth sign-up 6.1–6.8 ms',
+    },
+    {
+      goal: `GET /me p50 ≤ ${GOALS.meP50Ms} ms`,
+      value: me.p50,
+      limit: GOALS.meP50Ms,
+      reference: 'better-auth get-session 1.4–1.9 ms',
+    },
     { goal: `GET /me p99 ≤ ${GOALS.meP99Ms} ms`, value: me.p99, limit: GOALS.meP99Ms, reference: '' },
     { goal: `refresh p50 ≤ ${GOALS.refreshP50Ms} ms`, value: refresh.p50, limit: GOALS.refreshP50Ms, reference: '' },
     { goal: `refresh p99 ≤ ${GOALS.refreshP99Ms} ms`, value: refresh.p99, limit: GOALS.refreshP99Ms, reference: '' },
   ].map((g) => ({ ...g, met: g.value <= g.limit }));
-  section('Latency goals', [
-    ['goal', 'measured ms', 'met', 'reference'],
-    ...goals.map((g) => [g.goal, ms(g.value), mark(g.met), g.reference]),
-  ], [
-    `(no-database request for comparison: GET /health/live p50 ${ms(bcrypt.routes['GET /health/live']!.p50)} ms; better-auth 0.25 ms)`,
-    `(the floor of any p99 here, one Postgres round trip: select 1 p99 ${ms(bcrypt.roundTrips?.['Postgres SELECT 1 (postgres.js)']?.p99)} ms in the same process; the tail table says where the rest goes)`,
-  ]);
+  section(
+    'Latency goals',
+    [['goal', 'measured ms', 'met', 'reference'], ...goals.map((g) => [g.goal, ms(g.value), mark(g.met), g.reference])],
+    [
+      `(no-database request for comparison: GET /health/live p50 ${ms(bcrypt.routes['GET /health/live']!.p50)} ms; better-auth 0.25 ms)`,
+      `(the floor of any p99 here, one Postgres round trip: select 1 p99 ${ms(bcrypt.roundTrips?.['Postgres SELECT 1 (postgres.js)']?.p99)} ms in the same process; the tail table says where the rest goes)`,
+    ],
+  );
 
   // 4. Bundles
-  section(`Bundles — zipped size and cold import (median of ${bundles[0]?.coldImportRunsMs.length} fresh node processes)`, [
-    ['function', 'zip KB', `≤ ${GOALS.zipKB} KB`, 'unzipped KB', 'cold import ms', `≤ ${GOALS.coldImportMs} ms`],
-    ...bundles.map((b) => [b.function, b.zipKB.toFixed(1), mark(b.zipKB <= GOALS.zipKB), b.bundleKB.toFixed(1), ms(b.coldImportMs), mark(b.coldImportMs <= GOALS.coldImportMs)]),
-  ], [
-    `Goals met: size ${bundles.filter((b) => b.zipKB <= GOALS.zipKB).length}/${bundles.length}, cold import ${bundles.filter((b) => b.coldImportMs <= GOALS.coldImportMs).length}/${bundles.length}. Reference: a better-auth handler is 223 KB zipped and imports in ~160 ms.`,
-    `Functions that send email also load @aws-sdk/client-ses, which is not in their zip (the Lambda runtime ships it) but is in their cold import: ${ms(sdkImportMs)} ms on its own here.`,
-  ]);
+  section(
+    `Bundles — zipped size and cold import (median of ${bundles[0]?.coldImportRunsMs.length} fresh node processes)`,
+    [
+      ['function', 'zip KB', `≤ ${GOALS.zipKB} KB`, 'unzipped KB', 'cold import ms', `≤ ${GOALS.coldImportMs} ms`],
+      ...bundles.map((b) => [
+        b.function,
+        b.zipKB.toFixed(1),
+        mark(b.zipKB <= GOALS.zipKB),
+        b.bundleKB.toFixed(1),
+        ms(b.coldImportMs),
+        mark(b.coldImportMs <= GOALS.coldImportMs),
+      ]),
+    ],
+    [
+      `Goals met: size ${bundles.filter((b) => b.zipKB <= GOALS.zipKB).length}/${bundles.length}, cold import ${bundles.filter((b) => b.coldImportMs <= GOALS.coldImportMs).length}/${bundles.length}. Reference: a better-auth handler is 223 KB zipped and imports in ~160 ms.`,
+      `Functions that send email also load @aws-sdk/client-ses, which is not in their zip (the Lambda runtime ships it) but is in their cold import: ${ms(sdkImportMs)} ms on its own here.`,
+    ],
+  );
 
   const tailTable = tailSection(tail);
   section(tailTable.title, tailTable.rows, tailTable.notes);
@@ -525,45 +725,69 @@ function report({ bcrypt, fast, enumeration, enumerationSesSlow, bundles, sdkImp
   const rateLimitNote = rateLimiter.ran
     ? `Rate limiter's own cost (bench/rate-limit.bench.ts, ${quick ? 50 : 500} iterations; not part of the figures above, where limits are off):\n${rateLimiter.output}`
     : "The rate limiter's own cost is measured separately: npx tsx bench/rate-limit.bench.ts";
-  if (rateLimiter.ran) md.push(`### Rate limiter (bench/rate-limit.bench.ts)\n\n\`\`\`\n${rateLimiter.output}\n\`\`\`\n`);
+  if (rateLimiter.ran)
+    md.push(`### Rate limiter (bench/rate-limit.bench.ts)\n\n\`\`\`\n${rateLimiter.output}\n\`\`\`\n`);
 
-  const header = `npm run bench — ${new Date(started).toISOString()} — commit ${commit}\n${machine.cores} × ${machine.cpuModel}, Node ${machine.node}, ${machine.platform}, load average at start ${machine.loadAverageAtStart.join(' ')}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}
+  const header = `npm run bench — ${new Date(started).toISOString()} — commit ${commit}\n${machine.cores} × ${machine.cpuModel}, Node ${machine.node}, ${machine.platform}, load average at start ${machine.loadAverageAtStart.join(' ')}, at end ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}
 Postgres ${describeDatabase(baseUrl.toString()).replace(/\/[^/]*$/, '')}, synchronous_commit ${durable ? 'on (--durable)' : 'off'} for the bench database; one durable commit (WAL flush) costs ${ms(commitProbe.durableMs)} ms p50 on this disk right now (${ms(commitProbe.asyncMs)} ms without the flush)${quick ? '\nQUICK RUN (--quick): a tenth of the iterations, for smoke testing only.' : ''}`;
   console.log(`${header}\n${out.join('\n')}\n\n${rateLimitNote}`);
 
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   const base = join(ROOT, 'bench', 'results', stamp);
-  writeFileSync(`${base}.json`, `${JSON.stringify({
-    timestamp: new Date(started).toISOString(),
-    durationS: Math.round((Date.now() - started) / 1000),
-    quick,
-    machine: { ...machine, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
-    commit,
-    settings: {
-      bcryptRounds: rounds,
-      rateLimits: 'off',
-      forgotPasswordMinResponseMs: { latency: bcrypt.forgotPasswordMinResponseMs, enumeration: enumeration.forgotPasswordMinResponseMs },
-      dbPoolMax: process.env.DB_POOL_MAX ?? '1 (default)',
-      synchronousCommit: durable ? 'on' : 'off',
-      commitProbeMs: commitProbe,
-      postgresServer: describeDatabase(baseUrl.toString()).replace(/\/[^/]*$/, ''),
-    },
-    latency: { bcrypt: bcrypt.routes, [`bcryptCost${fast.bcryptRounds}`]: fast.routes },
-    hashingByRouteAtLowCost: fast.hashingByRoute,
-    hashing,
-    hashingByRoute: bcrypt.hashingByRoute,
-    overhead: overheads.map(({ key: _key, ...o }) => o),
-    goals,
-    awsSdkClientSesImportMs: sdkImportMs,
-    bundles: bundles.map((b) => ({ ...b, zipGoalMet: b.zipKB <= GOALS.zipKB, coldImportGoalMet: b.coldImportMs <= GOALS.coldImportMs })),
-    enumeration,
-    enumerationSesSlow,
-    roundTrips: bcrypt.roundTrips,
-    tail,
-    memory: { ...memory, requests: RSS_REQUESTS, goalMB: RSS_GOAL_MB },
-    rateLimiter: rateLimiter.ran ? { command: 'bench/rate-limit.bench.ts', output: rateLimiter.output } : 'not run',
-    scale: scaled ? { fixture: scaled.fixture, [`latencyBcryptCost${fast.bcryptRounds}`]: scaled.fast.routes, hashingByRoute: scaled.fast.hashingByRoute, plans: scaled.plans } : 'not run (npm run bench -- --scale 1m)',
-  }, null, 2)}\n`);
+  writeFileSync(
+    `${base}.json`,
+    `${JSON.stringify(
+      {
+        timestamp: new Date(started).toISOString(),
+        durationS: Math.round((Date.now() - started) / 1000),
+        quick,
+        machine: { ...machine, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
+        commit,
+        settings: {
+          bcryptRounds: rounds,
+          rateLimits: 'off',
+          forgotPasswordMinResponseMs: {
+            latency: bcrypt.forgotPasswordMinResponseMs,
+            enumeration: enumeration.forgotPasswordMinResponseMs,
+          },
+          dbPoolMax: process.env.DB_POOL_MAX ?? '1 (default)',
+          synchronousCommit: durable ? 'on' : 'off',
+          commitProbeMs: commitProbe,
+          postgresServer: describeDatabase(baseUrl.toString()).replace(/\/[^/]*$/, ''),
+        },
+        latency: { bcrypt: bcrypt.routes, [`bcryptCost${fast.bcryptRounds}`]: fast.routes },
+        hashingByRouteAtLowCost: fast.hashingByRoute,
+        hashing,
+        hashingByRoute: bcrypt.hashingByRoute,
+        overhead: overheads.map(({ key: _key, ...o }) => o),
+        goals,
+        awsSdkClientSesImportMs: sdkImportMs,
+        bundles: bundles.map((b) => ({
+          ...b,
+          zipGoalMet: b.zipKB <= GOALS.zipKB,
+          coldImportGoalMet: b.coldImportMs <= GOALS.coldImportMs,
+        })),
+        enumeration,
+        enumerationSesSlow,
+        roundTrips: bcrypt.roundTrips,
+        tail,
+        memory: { ...memory, requests: RSS_REQUESTS, goalMB: RSS_GOAL_MB },
+        rateLimiter: rateLimiter.ran ? { command: 'bench/rate-limit.bench.ts', output: rateLimiter.output } : 'not run',
+        scale: scaled
+          ? {
+              fixture: scaled.fixture,
+              [`latencyBcryptCost${fast.bcryptRounds}`]: scaled.fast.routes,
+              hashingByRoute: scaled.fast.hashingByRoute,
+              plans: scaled.plans,
+            }
+          : 'not run (npm run bench -- --scale 1m)',
+      },
+      null,
+      2,
+    )}\n`,
+  );
   writeFileSync(`${base}.md`, `${header.replace(/\n/g, '  \n')}\n\n${md.join('\n')}`);
   console.log(`\nFigures: ${relative(ROOT, base)}.json (tables as Markdown: ${relative(ROOT, base)}.md)`);
 }
@@ -571,7 +795,10 @@ Postgres ${describeDatabase(baseUrl.toString()).replace(/\/[^/]*$/, '')}, synchr
 // ---------------------------------------------------------------------------------------------
 // Enumeration timing: could response times tell an attacker whether an account exists?
 // ---------------------------------------------------------------------------------------------
-function enumerationSection(enumeration: EnumerationResult, sesSlow?: EnumerationResult): { title: string; rows: string[][]; notes: string[] } {
+function enumerationSection(
+  enumeration: EnumerationResult,
+  sesSlow?: EnumerationResult,
+): { title: string; rows: string[][]; notes: string[] } {
   const row = (title: string, c: Comparison) => [
     title,
     String(c.a.n),
@@ -583,20 +810,50 @@ function enumerationSection(enumeration: EnumerationResult, sesSlow?: Enumeratio
     `${mark(Math.abs(c.differenceMs) < ENUMERATION_GOAL_MS)}`,
   ];
   const resend = enumeration.resendVerification
-    ? row(`resend-verification: unknown vs existing unverified email (floor ${enumeration.verifyEmailResendMinResponseMs} ms)`, enumeration.resendVerification)
-    : [`resend-verification: ${RESEND_VERIFICATION_ROUTE} not in routes.json yet (measured once it is)`, '–', '–', '–', '–', '–', '–', '–'];
+    ? row(
+        `resend-verification: unknown vs existing unverified email (floor ${enumeration.verifyEmailResendMinResponseMs} ms)`,
+        enumeration.resendVerification,
+      )
+    : [
+        `resend-verification: ${RESEND_VERIFICATION_ROUTE} not in routes.json yet (measured once it is)`,
+        '–',
+        '–',
+        '–',
+        '–',
+        '–',
+        '–',
+        '–',
+      ];
   return {
     title: 'Timing differences an attacker could measure (medians, interleaved)',
     rows: [
-      ['comparison (a vs b)', 'n each', 'a p50 ms', 'b p50 ms', 'b − a ms', 'of a', 'p95 a / b ms', `|b − a| < ${ENUMERATION_GOAL_MS} ms`],
+      [
+        'comparison (a vs b)',
+        'n each',
+        'a p50 ms',
+        'b p50 ms',
+        'b − a ms',
+        'of a',
+        'p95 a / b ms',
+        `|b − a| < ${ENUMERATION_GOAL_MS} ms`,
+      ],
       row(`login: unknown email vs wrong password (bcrypt ${enumeration.bcryptRounds})`, enumeration.login),
-      row(`forgot-password: unknown vs existing email (floor ${enumeration.forgotPasswordMinResponseMs} ms)`, enumeration.forgotPassword),
+      row(
+        `forgot-password: unknown vs existing email (floor ${enumeration.forgotPasswordMinResponseMs} ms)`,
+        enumeration.forgotPassword,
+      ),
       resend,
-      ...(sesSlow ? [row(`forgot-password, SES slowed +${SES_SLOW_MS} ms: unknown vs existing`, sesSlow.forgotPassword)] : []),
+      ...(sesSlow
+        ? [row(`forgot-password, SES slowed +${SES_SLOW_MS} ms: unknown vs existing`, sesSlow.forgotPassword)]
+        : []),
     ],
     notes: [
       'Rate limits off. An existing account sends its email (to the local SES emulator) within the floor.',
-      ...(sesSlow ? ['With SES slowed past SES_TIMEOUT_MS the answer still goes at the floor for every email; the send finishes (or fails) after it.'] : []),
+      ...(sesSlow
+        ? [
+            'With SES slowed past SES_TIMEOUT_MS the answer still goes at the floor for every email; the send finishes (or fails) after it.',
+          ]
+        : []),
     ],
   };
 }
@@ -627,12 +884,35 @@ async function tailRuns(rounds: number): Promise<TailResult[]> {
 }
 
 function tailSection(results: TailResult[]): { title: string; rows: string[][]; notes: string[] } {
-  const rows = [['V8 flags', 'series', 'n', 'p50 ms', 'p99 ms', 'CPU p50 / p99 ms', 'GC-hit', 'p99 w/o GC-hit', 'preempted', 'p99 undisturbed', 'GC pauses (total ms)']];
+  const rows = [
+    [
+      'V8 flags',
+      'series',
+      'n',
+      'p50 ms',
+      'p99 ms',
+      'CPU p50 / p99 ms',
+      'GC-hit',
+      'p99 w/o GC-hit',
+      'preempted',
+      'p99 undisturbed',
+      'GC pauses (total ms)',
+    ],
+  ];
   for (const r of results) {
     for (const [label, s] of Object.entries(r.series)) {
       rows.push([
-        r.nodeOptions, label, String(s.n), ms(s.p50), ms(s.p99), `${ms(s.cpu.p50)} / ${ms(s.cpu.p99)}`,
-        String(s.gcHit), ms(s.withoutGc.p99), String(s.preempted), ms(s.undisturbed.p99), `${r.gc.count} (${ms(r.gc.totalMs)})`,
+        r.nodeOptions,
+        label,
+        String(s.n),
+        ms(s.p50),
+        ms(s.p99),
+        `${ms(s.cpu.p50)} / ${ms(s.cpu.p99)}`,
+        String(s.gcHit),
+        ms(s.withoutGc.p99),
+        String(s.preempted),
+        ms(s.undisturbed.p99),
+        `${r.gc.count} (${ms(r.gc.totalMs)})`,
       ]);
     }
   }
@@ -658,16 +938,40 @@ async function tailTable(): Promise<void> {
 // Memory per function (--rss: only that table)
 // ---------------------------------------------------------------------------------------------
 function rss(): { baselineMB: number; rows: RssRow[] } {
-  step(`Memory: each function alone in a plain node process, ${quick ? RSS_REQUESTS / 10 : RSS_REQUESTS} warm requests (BCRYPT_ROUNDS=${OVERHEAD_ROUNDS}: memory does not depend on the cost)`);
+  step(
+    `Memory: each function alone in a plain node process, ${quick ? RSS_REQUESTS / 10 : RSS_REQUESTS} warm requests (BCRYPT_ROUNDS=${OVERHEAD_ROUNDS}: memory does not depend on the cost)`,
+  );
   return measureRss(builtBundles, overheadEnv(), tag, quick ? RSS_REQUESTS / 10 : RSS_REQUESTS);
 }
 
-function rssSection({ baselineMB, rows }: { baselineMB: number; rows: RssRow[] }): { title: string; rows: string[][]; notes: string[] } {
+function rssSection({ baselineMB, rows }: { baselineMB: number; rows: RssRow[] }): {
+  title: string;
+  rows: string[][];
+  notes: string[];
+} {
   return {
     title: `Memory per function after ${rows[0]?.requests.toLocaleString('en')} warm requests (its packaged handler alone in a plain node process)`,
     rows: [
-      ['function', 'requests were', 'RSS after import MB', 'RSS after MB', 'peak RSS MB', `peak ≤ ${RSS_GOAL_MB} MB`, 'heap used MB', 'live heap MB'],
-      ...rows.map((r) => [r.function, r.request, r.afterImportMB.toFixed(1), r.rssMB.toFixed(1), r.maxRssMB.toFixed(1), mark(r.maxRssMB <= RSS_GOAL_MB), r.heapUsedMB.toFixed(1), r.liveHeapMB.toFixed(1)]),
+      [
+        'function',
+        'requests were',
+        'RSS after import MB',
+        'RSS after MB',
+        'peak RSS MB',
+        `peak ≤ ${RSS_GOAL_MB} MB`,
+        'heap used MB',
+        'live heap MB',
+      ],
+      ...rows.map((r) => [
+        r.function,
+        r.request,
+        r.afterImportMB.toFixed(1),
+        r.rssMB.toFixed(1),
+        r.maxRssMB.toFixed(1),
+        mark(r.maxRssMB <= RSS_GOAL_MB),
+        r.heapUsedMB.toFixed(1),
+        r.liveHeapMB.toFixed(1),
+      ]),
     ],
     notes: [
       `Peak: getrusage maxRSS over the whole run (import and every request). Live heap: the heap after a full GC at the end (what the requests left alive; heap used minus it is garbage V8 had not collected yet). A bare node ${process.version} process is ${baselineMB.toFixed(1)} MB here. Lambda counts the runtime's own memory too, so size functions with some headroom over these figures.`,
@@ -712,17 +1016,29 @@ async function profile(): Promise<void> {
       "const { profile } = await session.post('Profiler.stop');",
       `writeFileSync(${JSON.stringify(file)}, JSON.stringify(profile));`,
     ].join('\n');
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: importEnv, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: importEnv,
+      encoding: 'utf8',
+    });
     if (result.status !== 0) throw new Error(`cold import profile of ${build.name} failed: ${result.stderr}`);
     const summary = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, 1);
     const bytes = build.composition.reduce((sum, c) => sum + c.bytes, 0);
-    const composition = build.composition.slice(0, 6).map((c) => `${c.category} ${((c.bytes / bytes) * 100).toFixed(0)}%`).join(', ');
-    out.push(`${formatSummary(`cold import ${build.name} (unminified build)`, summary, { top: 6, minShare: 0.02 })}\n  minified bytes (${(bytes / 1024).toFixed(0)} KB): ${composition}`);
+    const composition = build.composition
+      .slice(0, 6)
+      .map((c) => `${c.category} ${((c.bytes / bytes) * 100).toFixed(0)}%`)
+      .join(', ');
+    out.push(
+      `${formatSummary(`cold import ${build.name} (unminified build)`, summary, { top: 6, minShare: 0.02 })}\n  minified bytes (${(bytes / 1024).toFixed(0)} KB): ${composition}`,
+    );
   }
   step('Cold import of each dependency on its own (bundled like the functions, median of 7)');
   const costs = await dependencyImportCosts(importEnv, 7);
-  out.push(`Cold import of each dependency alone (ms, median of 7; the empty bundle is the floor):\n${table([['dependency', 'ms'], ...costs.map((c) => [c.dependency, ms(c.ms)])])}`);
+  out.push(
+    `Cold import of each dependency alone (ms, median of 7; the empty bundle is the floor):\n${table([['dependency', 'ms'], ...costs.map((c) => [c.dependency, ms(c.ms)])])}`,
+  );
 
   console.log(out.join('\n\n'));
-  console.log(`\nProfiles: ${relative(ROOT, dir)}/ (open a .cpuprofile in Chrome DevTools › Performance, with the maps in bench/.build/profile/)`);
+  console.log(
+    `\nProfiles: ${relative(ROOT, dir)}/ (open a .cpuprofile in Chrome DevTools › Performance, with the maps in bench/.build/profile/)`,
+  );
 }

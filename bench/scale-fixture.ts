@@ -27,7 +27,11 @@ export interface FixtureReport {
   sizes: Record<string, string>;
 }
 
-export async function loadScaleFixture(databaseUrl: string, users: number, log: (line: string) => void = () => {}): Promise<FixtureReport> {
+export async function loadScaleFixture(
+  databaseUrl: string,
+  users: number,
+  log: (line: string) => void = () => {},
+): Promise<FixtureReport> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
   const started = performance.now();
   const lap = (() => {
@@ -79,7 +83,11 @@ export async function loadScaleFixture(databaseUrl: string, users: number, log: 
     // rows, two at a time (one per core).
     const chunks: [number, number][] = [];
     for (let from = 0; from < tokens; from += 1_000_000) chunks.push([from, Math.min(from + 1_000_000, tokens) - 1]);
-    await inParallel(databaseUrl, 2, chunks, (own, [from, to]) => own`
+    await inParallel(
+      databaseUrl,
+      2,
+      chunks,
+      (own, [from, to]) => own`
       insert into refresh_tokens (id, token_hash, family_id, parent_id, user_id, issued_at, expires_at, rotated_at, revoked_at, created_ip, user_agent)
       select
         md5('scale-token-' || g)::uuid,
@@ -94,7 +102,8 @@ export async function loadScaleFixture(databaseUrl: string, users: number, log: 
         '203.0.113.' || (g % 250 + 1),
         'Mozilla/5.0 (fixture)'
       from generate_series(${from}::int, ${to}::int) as g,
-        lateral (select now() - make_interval(mins => (${TOKENS_PER_USER - 1} - g % ${TOKENS_PER_USER}) * 30 + (g / ${TOKENS_PER_USER}) % 1440)) as t(issued)`);
+        lateral (select now() - make_interval(mins => (${TOKENS_PER_USER - 1} - g % ${TOKENS_PER_USER}) * 30 + (g / ${TOKENS_PER_USER}) % 1440)) as t(issued)`,
+    );
     // One session per family (the sign-in the refresh tokens belong to), live, last used by the
     // family's newest rotation.
     await sql`
@@ -112,7 +121,8 @@ export async function loadScaleFixture(databaseUrl: string, users: number, log: 
 
     log(`  rebuilding ${indexes.length} secondary indexes and ${foreignKeys.length} foreign keys`);
     await inParallel(databaseUrl, 2, indexes, (own, index) => own.unsafe(index.definition));
-    for (const fk of foreignKeys) await sql.unsafe(`alter table ${fk.table} add constraint "${fk.name}" ${fk.definition}`);
+    for (const fk of foreignKeys)
+      await sql.unsafe(`alter table ${fk.table} add constraint "${fk.name}" ${fk.definition}`);
     const indexesS = lap();
     await sql`vacuum analyze users`;
     await sql`vacuum analyze refresh_tokens`;
@@ -124,7 +134,13 @@ export async function loadScaleFixture(databaseUrl: string, users: number, log: 
     return {
       users,
       refreshTokens: tokens,
-      seconds: { users: usersS, refreshTokens: tokensS, indexes: indexesS, analyze: analyzeS, total: Math.round((performance.now() - started) / 100) / 10 },
+      seconds: {
+        users: usersS,
+        refreshTokens: tokensS,
+        indexes: indexesS,
+        analyze: analyzeS,
+        total: Math.round((performance.now() - started) / 100) / 10,
+      },
       sizes: Object.fromEntries(sizes.map((s) => [s.name, s.size])),
     };
   } finally {
@@ -133,7 +149,12 @@ export async function loadScaleFixture(databaseUrl: string, users: number, log: 
 }
 
 /** Runs `work` over `items` on `connections` connections of their own (Postgres works on each in parallel). */
-async function inParallel<T>(databaseUrl: string, connections: number, items: T[], work: (sql: postgres.Sql, item: T) => Promise<unknown>): Promise<void> {
+async function inParallel<T>(
+  databaseUrl: string,
+  connections: number,
+  items: T[],
+  work: (sql: postgres.Sql, item: T) => Promise<unknown>,
+): Promise<void> {
   const queue = [...items];
   await Promise.all(
     Array.from({ length: Math.min(connections, items.length) }, async () => {

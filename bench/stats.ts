@@ -22,7 +22,10 @@ export function quantile(sorted: readonly number[], q: number): number {
 }
 
 export function median(samples: readonly number[]): number {
-  return quantile([...samples].sort((a, b) => a - b), 0.5);
+  return quantile(
+    [...samples].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 export function summarize(samples: readonly number[]): Summary {
@@ -66,12 +69,16 @@ export function table(rows: readonly (readonly string[])[]): string {
       })
       .join('  ')
       .trimEnd();
-  return [line(rows[0]!), rows[0]!.map((_, c) => '-'.repeat(widths[c]!)).join('  '), ...rows.slice(1).map(line)].join('\n');
+  return [line(rows[0]!), rows[0]!.map((_, c) => '-'.repeat(widths[c]!)).join('  '), ...rows.slice(1).map(line)].join(
+    '\n',
+  );
 }
 
 /** The same table as Markdown (for docs/README-performance.md). */
 export function markdownTable(rows: readonly (readonly string[])[]): string {
-  const numericColumn = rows[0]!.map((_, c) => rows.slice(1).every((row) => /^[-+–]?[\d.,]+( ?(ms|KB|%))?$|^–$/.test(row[c] ?? '')));
+  const numericColumn = rows[0]!.map((_, c) =>
+    rows.slice(1).every((row) => /^[-+–]?[\d.,]+( ?(ms|KB|%))?$|^–$/.test(row[c] ?? '')),
+  );
   const line = (row: readonly string[]) => `| ${row.join(' | ')} |`;
   return [line(rows[0]!), line(numericColumn.map((n) => (n ? '---:' : '---'))), ...rows.slice(1).map(line)].join('\n');
 }

@@ -9,6 +9,11 @@ export const handler = api()
   .use(rateLimit('sessions'))
   .use(authenticate({ staff: true }))
   .handler(async (event, context) => {
-    await endUserSession(currentUser(context), targetUserId(event), event.pathParameters?.session_id ?? '', clientOf(event));
+    await endUserSession(
+      currentUser(context),
+      targetUserId(event),
+      event.pathParameters?.session_id ?? '',
+      clientOf(event),
+    );
     return noContent();
   });

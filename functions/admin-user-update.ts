@@ -6,4 +6,6 @@ import { api, clientOf, currentUser, json } from '../lib/http/api.js';
 
 export const handler = api({ body: AdminUserPatchBody })
   .use(authenticate({ staff: true }))
-  .handler(async (event, context) => json(200, await updateUser(currentUser(context), targetUserId(event), event.body, clientOf(event))));
+  .handler(async (event, context) =>
+    json(200, await updateUser(currentUser(context), targetUserId(event), event.body, clientOf(event))),
+  );

@@ -8,4 +8,6 @@ import { rateLimit } from '../lib/rate-limit.js';
 export const handler = api({ body: TotpConfirmBody })
   .use(authenticate())
   .use(rateLimit('mfa'))
-  .handler(async (event, context) => json(200, await confirmTotp(currentUser(context), event.body.code, clientOf(event))));
+  .handler(async (event, context) =>
+    json(200, await confirmTotp(currentUser(context), event.body.code, clientOf(event))),
+  );

@@ -9,4 +9,6 @@ import { rateLimit } from '../lib/rate-limit.js';
 
 export const handler = api()
   .use(rateLimit('oidc'))
-  .handler(async (event) => redirect(await callback(providerNamed(event.pathParameters?.provider), callbackParams(event))));
+  .handler(async (event) =>
+    redirect(await callback(providerNamed(event.pathParameters?.provider), callbackParams(event))),
+  );

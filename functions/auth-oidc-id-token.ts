@@ -8,6 +8,10 @@ import { rateLimit } from '../lib/rate-limit.js';
 export const handler = api({ body: IdTokenBody })
   .use(rateLimit('oidc'))
   .handler(async (event) => {
-    const { created, ...signedIn } = await signInWithIdToken(providerNamed(event.pathParameters?.provider), event.body, clientOf(event));
+    const { created, ...signedIn } = await signInWithIdToken(
+      providerNamed(event.pathParameters?.provider),
+      event.body,
+      clientOf(event),
+    );
     return json(created ? 201 : 200, signedIn);
   });

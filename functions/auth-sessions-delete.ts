@@ -7,4 +7,6 @@ import { rateLimit } from '../lib/rate-limit.js';
 export const handler = api()
   .use(rateLimit('sessions'))
   .use(authenticate())
-  .handler(async (event, context) => json(200, await endOtherSessions(currentUser(context).id, currentSessionId(context), clientOf(event))));
+  .handler(async (event, context) =>
+    json(200, await endOtherSessions(currentUser(context).id, currentSessionId(context), clientOf(event))),
+  );

@@ -5,4 +5,6 @@ import { api, currentSessionId, currentUser, json } from '../lib/http/api.js';
 
 export const handler = api()
   .use(authenticate())
-  .handler(async (_event, context) => json(200, await listSessions(currentUser(context).id, currentSessionId(context))));
+  .handler(async (_event, context) =>
+    json(200, await listSessions(currentUser(context).id, currentSessionId(context))),
+  );

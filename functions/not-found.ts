@@ -9,8 +9,9 @@ import { matchPath } from '../lib/http/routes.js';
 
 export const handler = api().handler(async (event) => {
   const { allow } = matchPath(event.rawPath);
-  if (allow.length === 0) throw problems.notFound("No route matches this path.");
+  if (allow.length === 0) throw problems.notFound('No route matches this path.');
   const method = event.requestContext.http.method;
-  if (method === 'OPTIONS') return noContent({ Allow: [...allow, 'OPTIONS'].join(', '), ...preflightHeaders(event.headers.origin, allow) });
+  if (method === 'OPTIONS')
+    return noContent({ Allow: [...allow, 'OPTIONS'].join(', '), ...preflightHeaders(event.headers.origin, allow) });
   throw problems.methodNotAllowed(allow);
 });

@@ -36,7 +36,10 @@ export function parseRateLimit(value: string): RateLimitRule | undefined {
 const int = (min: number, max: number) =>
   z.pipe(
     z.string().check(z.regex(/^\d+$/, 'must be a whole number')),
-    z.pipe(z.transform(Number), z.number().check(z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`))),
+    z.pipe(
+      z.transform(Number),
+      z.number().check(z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`)),
+    ),
   );
 
 const bool = z.pipe(
@@ -51,7 +54,11 @@ const rateLimit = z.pipe(
   z.transform((value, ctx) => {
     const rule = parseRateLimit(value);
     if (rule === undefined) {
-      ctx.issues.push({ code: 'custom', input: value, message: 'must be <count>/<window> (window in s, m, h or d, e.g. 5/15m) or off' });
+      ctx.issues.push({
+        code: 'custom',
+        input: value,
+        message: 'must be <count>/<window> (window in s, m, h or d, e.g. 5/15m) or off',
+      });
       return z.NEVER;
     }
     return rule;
@@ -60,7 +67,12 @@ const rateLimit = z.pipe(
 
 const csv = z.pipe(
   z.string(),
-  z.transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+  z.transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ),
 );
 
 /** A 32-byte key as base64 or base64url (`openssl rand -base64 32`). */
@@ -70,9 +82,15 @@ const MFA_KEY = /^[A-Za-z0-9+/_-]{43}=?$/;
 const mfaKeys = z.pipe(
   csv,
   z.transform((keys, ctx) => {
-    const decoded = keys.map((key) => (MFA_KEY.test(key) ? Buffer.from(key.replace(/-/g, '+').replace(/_/g, '/'), 'base64') : undefined));
+    const decoded = keys.map((key) =>
+      MFA_KEY.test(key) ? Buffer.from(key.replace(/-/g, '+').replace(/_/g, '/'), 'base64') : undefined,
+    );
     if (keys.length === 0 || decoded.some((key) => key?.length !== 32)) {
-      ctx.issues.push({ code: 'custom', input: keys.join(','), message: 'must be base64 keys of 32 bytes, comma-separated (generate one with `openssl rand -base64 32`)' });
+      ctx.issues.push({
+        code: 'custom',
+        input: keys.join(','),
+        message: 'must be base64 keys of 32 bytes, comma-separated (generate one with `openssl rand -base64 32`)',
+      });
       return z.NEVER;
     }
     return decoded as Buffer[];
@@ -80,7 +98,9 @@ const mfaKeys = z.pipe(
 );
 
 const schema = z.object({
-  SECRET_KEY: z.string().check(z.minLength(32, 'must be at least 32 characters (generate one with `openssl rand -base64 48`)')),
+  SECRET_KEY: z
+    .string()
+    .check(z.minLength(32, 'must be at least 32 characters (generate one with `openssl rand -base64 48`)')),
   DEBUG: bool,
   ALLOWED_HOSTS: csv,
   ACCESS_TOKEN_LIFETIME_MIN: int(1, 24 * 60),
@@ -216,7 +236,8 @@ const DEVELOPMENT_DEFAULTS: Record<string, string> = {
 function detectAppEnv(env: NodeJS.ProcessEnv): AppEnv {
   const explicit = env.APP_ENV?.trim();
   if (explicit === 'development' || explicit === 'test' || explicit === 'production') return explicit;
-  if (explicit) throw new ConfigError(`Invalid configuration: APP_ENV must be development, test or production (got "${explicit}")`);
+  if (explicit)
+    throw new ConfigError(`Invalid configuration: APP_ENV must be development, test or production (got "${explicit}")`);
   return env.AWS_LAMBDA_FUNCTION_NAME && env.IS_OFFLINE !== 'true' ? 'production' : 'development';
 }
 
@@ -255,7 +276,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   }
   const v = parsed.data;
   if (v.UPSTASH_REDIS_REST_URL && !v.UPSTASH_REDIS_REST_TOKEN) {
-    throw new ConfigError(`Invalid configuration (${appEnv}): UPSTASH_REDIS_REST_TOKEN is required when UPSTASH_REDIS_REST_URL is set`);
+    throw new ConfigError(
+      `Invalid configuration (${appEnv}): UPSTASH_REDIS_REST_TOKEN is required when UPSTASH_REDIS_REST_URL is set`,
+    );
   }
   const signingKeys = parseSigningKeys(v, appEnv);
   if (!v.UPSTASH_REDIS_REST_URL && !v.REDIS_URL) {
@@ -292,12 +315,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     /** A request still waiting on a dependency after this answers 503 (lib/deadline.ts). */
     requestDeadlineMs: v.REQUEST_DEADLINE_MS,
     redis: Object.freeze({
-      rest: v.UPSTASH_REDIS_REST_URL ? { url: v.UPSTASH_REDIS_REST_URL, token: v.UPSTASH_REDIS_REST_TOKEN! } : undefined,
+      rest: v.UPSTASH_REDIS_REST_URL
+        ? { url: v.UPSTASH_REDIS_REST_URL, token: v.UPSTASH_REDIS_REST_TOKEN! }
+        : undefined,
       url: v.REDIS_URL,
       keyPrefix: v.REDIS_KEY_PREFIX,
       timeoutMs: v.REDIS_TIMEOUT_MS,
     }),
-    email: Object.freeze({ from: v.DEFAULT_FROM_EMAIL, sesRegion: v.SES_REGION, sesEndpoint: v.SES_ENDPOINT, timeoutMs: v.SES_TIMEOUT_MS }),
+    email: Object.freeze({
+      from: v.DEFAULT_FROM_EMAIL,
+      sesRegion: v.SES_REGION,
+      sesEndpoint: v.SES_ENDPOINT,
+      timeoutMs: v.SES_TIMEOUT_MS,
+    }),
     frontendUrl: v.FRONTEND_URL.replace(/\/+$/, ''),
     passwordResetTtlS: v.PASSWORD_RESET_TOKEN_TTL_MIN * 60,
     /** forgot-password answers no sooner than this, so timing does not tell whether an email was sent. */
@@ -357,11 +387,12 @@ export interface OidcProviderConfig {
 }
 
 /** What `google` and `apple` need by default; any other provider names its issuer. */
-const OIDC_PROVIDER_DEFAULTS: Record<string, { issuer: string; scopes: string; responseMode: 'query' | 'form_post' }> = {
-  google: { issuer: 'https://accounts.google.com', scopes: 'openid email profile', responseMode: 'query' },
-  // Apple sends the name only with response_mode=form_post, and only on the first authorization.
-  apple: { issuer: 'https://appleid.apple.com', scopes: 'openid email name', responseMode: 'form_post' },
-};
+const OIDC_PROVIDER_DEFAULTS: Record<string, { issuer: string; scopes: string; responseMode: 'query' | 'form_post' }> =
+  {
+    google: { issuer: 'https://accounts.google.com', scopes: 'openid email profile', responseMode: 'query' },
+    // Apple sends the name only with response_mode=form_post, and only on the first authorization.
+    apple: { issuer: 'https://appleid.apple.com', scopes: 'openid email name', responseMode: 'form_post' },
+  };
 
 const OIDC_NAME = /^[a-z][a-z0-9]{0,31}$/;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -402,28 +433,41 @@ function loadOidcConfig(
     if (!isAcceptableProviderUrl(issuer, appEnv)) {
       fail(`${prefix}ISSUER must be an https:// URL (http:// only on localhost outside production)`);
     }
-    const clientIds = (set[`${prefix}CLIENT_IDS`] ?? '').split(',').map((id) => id.trim()).filter(Boolean);
+    const clientIds = (set[`${prefix}CLIENT_IDS`] ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean);
     if (clientIds.length === 0) fail(`${prefix}CLIENT_IDS is required (the accepted audiences, comma-separated)`);
     const jwtParts = [set[`${prefix}TEAM_ID`], set[`${prefix}KEY_ID`], set[`${prefix}PRIVATE_KEY`]];
     if (jwtParts.some(Boolean) && !jwtParts.every(Boolean)) {
-      fail(`${prefix}TEAM_ID, ${prefix}KEY_ID and ${prefix}PRIVATE_KEY go together (the client secret is a JWT signed with that key)`);
+      fail(
+        `${prefix}TEAM_ID, ${prefix}KEY_ID and ${prefix}PRIVATE_KEY go together (the client secret is a JWT signed with that key)`,
+      );
     }
     const [teamId, keyId, privateKey] = jwtParts;
     const responseMode = set[`${prefix}RESPONSE_MODE`] ?? defaults?.responseMode ?? 'query';
-    if (responseMode !== 'query' && responseMode !== 'form_post') fail(`${prefix}RESPONSE_MODE must be query or form_post`);
-    providers.set(name, Object.freeze({
+    if (responseMode !== 'query' && responseMode !== 'form_post')
+      fail(`${prefix}RESPONSE_MODE must be query or form_post`);
+    providers.set(
       name,
-      issuer,
-      clientIds: Object.freeze(clientIds),
-      clientSecret: set[`${prefix}CLIENT_SECRET`],
-      // A PEM pasted into one environment variable usually has its newlines escaped.
-      clientSecretJwt: teamId && keyId && privateKey ? { teamId, keyId, privateKeyPem: privateKey.replace(/\\n/g, '\n') } : undefined,
-      scopes: set[`${prefix}SCOPES`] ?? defaults?.scopes ?? 'openid email profile',
-      responseMode: responseMode as 'query' | 'form_post',
-    }));
+      Object.freeze({
+        name,
+        issuer,
+        clientIds: Object.freeze(clientIds),
+        clientSecret: set[`${prefix}CLIENT_SECRET`],
+        // A PEM pasted into one environment variable usually has its newlines escaped.
+        clientSecretJwt:
+          teamId && keyId && privateKey
+            ? { teamId, keyId, privateKeyPem: privateKey.replace(/\\n/g, '\n') }
+            : undefined,
+        scopes: set[`${prefix}SCOPES`] ?? defaults?.scopes ?? 'openid email profile',
+        responseMode: responseMode as 'query' | 'form_post',
+      }),
+    );
   }
   for (const uri of v.OIDC_REDIRECT_URIS) {
-    if (!URL.canParse(uri) || new URL(uri).hash) fail(`OIDC_REDIRECT_URIS: "${uri}" must be an absolute URL without a fragment`);
+    if (!URL.canParse(uri) || new URL(uri).hash)
+      fail(`OIDC_REDIRECT_URIS: "${uri}" must be an absolute URL without a fragment`);
   }
   if (v.OIDC_REDIRECT_URIS.length > 0 && providers.size > 0 && !v.OIDC_CALLBACK_BASE_URL) {
     fail('OIDC_CALLBACK_BASE_URL is required for the web flow (the public base URL of this API)');
@@ -444,11 +488,18 @@ function loadOidcConfig(
  * (see lib/auth/keys/development.ts): every process of the local stack derives the same one.
  */
 function parseSigningKeys(
-  v: { JWT_ALGORITHM: SigningAlgorithm; JWT_PRIVATE_KEYS?: string; JWT_ACTIVE_KID?: string; JWT_ACCEPT_HS256: boolean; SECRET_KEY: string },
+  v: {
+    JWT_ALGORITHM: SigningAlgorithm;
+    JWT_PRIVATE_KEYS?: string;
+    JWT_ACTIVE_KID?: string;
+    JWT_ACCEPT_HS256: boolean;
+    SECRET_KEY: string;
+  },
   appEnv: AppEnv,
 ): SigningKeys {
   const fail = (message: string) => new ConfigError(`Invalid configuration (${appEnv}): ${message}`);
-  if (v.JWT_ALGORITHM === 'HS256' && !v.JWT_ACCEPT_HS256) throw fail('JWT_ACCEPT_HS256 cannot be false while JWT_ALGORITHM is HS256');
+  if (v.JWT_ALGORITHM === 'HS256' && !v.JWT_ACCEPT_HS256)
+    throw fail('JWT_ACCEPT_HS256 cannot be false while JWT_ALGORITHM is HS256');
   let keys: PrivateSigningKey[] = [];
   if (v.JWT_PRIVATE_KEYS) {
     try {
@@ -457,7 +508,10 @@ function parseSigningKeys(
       throw fail(`JWT_PRIVATE_KEYS ${(error as Error).message}`);
     }
   } else if (v.JWT_ALGORITHM !== 'HS256') {
-    if (appEnv === 'production') throw fail(`JWT_PRIVATE_KEYS is required when JWT_ALGORITHM is ${v.JWT_ALGORITHM} (make one with \`npm run keys:generate\`)`);
+    if (appEnv === 'production')
+      throw fail(
+        `JWT_PRIVATE_KEYS is required when JWT_ALGORITHM is ${v.JWT_ALGORITHM} (make one with \`npm run keys:generate\`)`,
+      );
     keys = [developmentKey(v.JWT_ALGORITHM, v.SECRET_KEY)];
   }
   let activeKid: string | undefined;
@@ -466,9 +520,15 @@ function parseSigningKeys(
     if (!activeKid) throw fail('JWT_ACTIVE_KID is required when JWT_PRIVATE_KEYS holds more than one key');
     const active = keys.find((k) => k.kid === activeKid);
     if (!active) throw fail(`JWT_ACTIVE_KID names no key of JWT_PRIVATE_KEYS (got "${activeKid}")`);
-    if (active.alg !== v.JWT_ALGORITHM) throw fail(`JWT_ACTIVE_KID names a ${active.alg} key but JWT_ALGORITHM is ${v.JWT_ALGORITHM}`);
+    if (active.alg !== v.JWT_ALGORITHM)
+      throw fail(`JWT_ACTIVE_KID names a ${active.alg} key but JWT_ALGORITHM is ${v.JWT_ALGORITHM}`);
   }
-  return Object.freeze({ algorithm: v.JWT_ALGORITHM, keys: Object.freeze(keys), activeKid, acceptHs256: v.JWT_ACCEPT_HS256 });
+  return Object.freeze({
+    algorithm: v.JWT_ALGORITHM,
+    keys: Object.freeze(keys),
+    activeKid,
+    acceptHs256: v.JWT_ACCEPT_HS256,
+  });
 }
 
 export type Config = ReturnType<typeof loadConfig>;

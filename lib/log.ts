@@ -28,12 +28,15 @@ const SECRET_VALUE_PATTERNS: [RegExp, string][] = [
   [/\b[A-Za-z0-9_-]{43,}\b/g, '[token]'],
 ];
 
-const scrub = (text: string) => SECRET_VALUE_PATTERNS.reduce((out, [pattern, mask]) => out.replace(pattern, mask), text);
+const scrub = (text: string) =>
+  SECRET_VALUE_PATTERNS.reduce((out, [pattern, mask]) => out.replace(pattern, mask), text);
 
 /** What a failed SQL statement did, to which table ("insert users"): enough to find it, no values. */
 function statementName(query: string): string {
   // After a WITH's CTEs, the main statement: the last verb that follows a closing parenthesis.
-  const main = /^\s*with\b/i.test(query) ? [...query.matchAll(/\)\s*(select|insert|update|delete)\b/gi)].at(-1) : undefined;
+  const main = /^\s*with\b/i.test(query)
+    ? [...query.matchAll(/\)\s*(select|insert|update|delete)\b/gi)].at(-1)
+    : undefined;
   const rest = main ? query.slice(main.index + 1) : query;
   const verb = /^\s*(select|insert|update|delete)\b/i.exec(rest)?.[1]?.toLowerCase() ?? 'query';
   const table = /\b(?:into|update|from)\s+"?(\w+)"?/i.exec(rest)?.[1];
@@ -62,7 +65,10 @@ export function serializeError(error: Error, depth = 0): Record<string, unknown>
   if (frames?.length) out.stack = scrub(frames.slice(0, 12).join('\n'));
   const { cause } = error;
   if (cause instanceof Error && depth < 3) out.cause = serializeError(cause, depth + 1);
-  if (error instanceof AggregateError && depth < 3) out.errors = error.errors.slice(0, 5).map((e) => (e instanceof Error ? serializeError(e, depth + 1) : String(typeof e)));
+  if (error instanceof AggregateError && depth < 3)
+    out.errors = error.errors
+      .slice(0, 5)
+      .map((e) => (e instanceof Error ? serializeError(e, depth + 1) : String(typeof e)));
   return out;
 }
 

@@ -94,11 +94,18 @@ function emailKey(body: unknown): string {
     // A wiring mistake, not a client error: the route must validate `email` before this guard.
     throw new Error('rateLimit: this limit is keyed by email, but the validated body has no `email` string');
   }
-  return createHmac('sha256', config.secretKey).update(`rate-limit:${email.trim().toLowerCase()}`).digest('hex').slice(0, 32);
+  return createHmac('sha256', config.secretKey)
+    .update(`rate-limit:${email.trim().toLowerCase()}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** Asks Redis; `undefined` means it could not answer in time (down, refused, or too slow). */
-async function check(name: LimitName, rule: { limit: number; windowS: number }, identifier: string): Promise<LimitResult | undefined> {
+async function check(
+  name: LimitName,
+  rule: { limit: number; windowS: number },
+  identifier: string,
+): Promise<LimitResult | undefined> {
   try {
     const result = await limiter(name, rule).limit(identifier);
     // On its own timeout the library resolves `success: true` with `reason: 'timeout'`: that is
@@ -126,8 +133,12 @@ function clientKey(ip: string): string {
   const [head, tail] = ip.split('::');
   const left = groups(head);
   const right = groups(tail);
-  const full = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  return `${full.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+  const full =
+    tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return `${full
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }
 
 /** Whole seconds until `reset` (epoch ms), at least 1: a client told "0" would retry at once. */
@@ -160,7 +171,9 @@ const tightest = (a: LimitResult, b: LimitResult) =>
  * @example api({ body: LoginBody }).use(rateLimit('loginIp', 'login'))
  * @example api({ body: ResetBody }).use(rateLimit('resetPassword', { failClosed: true }))
  */
-export function rateLimit<TBody = unknown, TQuery = unknown>(...names: [LimitName, ...LimitName[]]): ApiMiddleware<TBody, TQuery>;
+export function rateLimit<TBody = unknown, TQuery = unknown>(
+  ...names: [LimitName, ...LimitName[]]
+): ApiMiddleware<TBody, TQuery>;
 export function rateLimit<TBody = unknown, TQuery = unknown>(
   ...args: [LimitName, ...LimitName[], RateLimitOptions]
 ): ApiMiddleware<TBody, TQuery>;
@@ -168,7 +181,8 @@ export function rateLimit<TBody, TQuery>(...args: (LimitName | RateLimitOptions)
   const options = typeof args.at(-1) === 'object' ? (args.pop() as RateLimitOptions) : {};
   const names = [...new Set(args as LimitName[])];
   for (const name of names) {
-    if ((name as string) === 'timeoutMs' || !(name in config.rateLimits)) throw new Error(`rateLimit: unknown limit "${String(name)}"`);
+    if ((name as string) === 'timeoutMs' || !(name in config.rateLimits))
+      throw new Error(`rateLimit: unknown limit "${String(name)}"`);
   }
   // Configuration is fixed for the cold start: limits set to `off` are dropped here, once.
   const active = names.flatMap((name) => {
@@ -202,9 +216,13 @@ export function rateLimit<TBody, TQuery>(...args: (LimitName | RateLimitOptions)
         log.warn('rate limited', { limits: denied.map((result) => result.name) });
         const result = denied.reduce(longestWait);
         const retryAfterS = secondsUntil(result.reset, now);
-        throw new Problem('rate_limited', `Too many requests. Try again in ${retryAfterS} second${retryAfterS === 1 ? '' : 's'}.`, {
-          headers: { 'Retry-After': String(retryAfterS), ...rateLimitHeaders(result, now) },
-        });
+        throw new Problem(
+          'rate_limited',
+          `Too many requests. Try again in ${retryAfterS} second${retryAfterS === 1 ? '' : 's'}.`,
+          {
+            headers: { 'Retry-After': String(retryAfterS), ...rateLimitHeaders(result, now) },
+          },
+        );
       }
       if (answered.length > 0) allowedHeaders.set(request, rateLimitHeaders(answered.reduce(tightest), now));
     },
@@ -220,7 +238,10 @@ export function rateLimit<TBody, TQuery>(...args: (LimitName | RateLimitOptions)
       const headers = allowedHeaders.get(request);
       const error = request.error;
       if (!headers || !(error instanceof Problem)) return;
-      const withHeaders = new Problem(error.code, error.detail, { ...error.options, headers: { ...headers, ...error.options.headers } });
+      const withHeaders = new Problem(error.code, error.detail, {
+        ...error.options,
+        headers: { ...headers, ...error.options.headers },
+      });
       withHeaders.stack = error.stack;
       request.error = withHeaders;
     },

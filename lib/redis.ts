@@ -7,7 +7,14 @@
  * what each costs: docs/redis-transports.md.
  */
 import { createHash } from 'node:crypto';
-import { errors, Redis, type RedisConfigNodejs, type Requester, type UpstashRequest, type UpstashResponse } from '@upstash/redis';
+import {
+  errors,
+  Redis,
+  type RedisConfigNodejs,
+  type Requester,
+  type UpstashRequest,
+  type UpstashResponse,
+} from '@upstash/redis';
 import type { Redis as IORedis } from 'ioredis';
 import { config } from './config.js';
 import { DependencyError, dependencyFailure, withTimeout } from './dependencies.js';
@@ -111,7 +118,8 @@ export class TcpRequester implements Requester {
         const batch = kind === 'pipeline' ? client.pipeline() : client.multi();
         // `call`, not ioredis's per-command methods: they exist only for the lower-case names
         // ioredis knows, and a REST client may send any command in any case.
-        for (const [name, ...args] of (req.body as Command[]).map((command) => this.translate(command))) batch.call(name!, ...args);
+        for (const [name, ...args] of (req.body as Command[]).map((command) => this.translate(command)))
+          batch.call(name!, ...args);
         const results = (await batch.exec()) ?? [];
         return results.map(([error, result]: [Error | null, unknown]) => TcpRequester.answer(error, result));
       }
@@ -152,7 +160,11 @@ class RestRedis extends Redis {
 }
 
 /** Builds a client for the given settings (tests build their own; the service uses {@link redis}). */
-export function createRedis(settings: { rest?: { url: string; token: string }; url?: string; timeoutMs: number }): Redis {
+export function createRedis(settings: {
+  rest?: { url: string; token: string };
+  url?: string;
+  timeoutMs: number;
+}): Redis {
   if (settings.rest) {
     return new RestRedis({
       url: settings.rest.url,

@@ -63,7 +63,10 @@ async function main(): Promise<void> {
   } finally {
     terminal.close();
   }
-  throw new CliExit(EXIT.PASSWORD_REJECTED, `Error: aborting password change for user '${user.email}' after ${MAX_ATTEMPTS} attempts.`);
+  throw new CliExit(
+    EXIT.PASSWORD_REJECTED,
+    `Error: aborting password change for user '${user.email}' after ${MAX_ATTEMPTS} attempts.`,
+  );
 }
 
 await runCli(main);

@@ -26,7 +26,9 @@ for (const zip of zips.sort()) {
   const budget = BUDGET_OVERRIDES[name] ?? BUDGET_BYTES;
   const ok = size <= budget;
   failed ||= !ok;
-  console.log(`${ok ? 'ok  ' : 'OVER'} ${name.padEnd(28)} ${(size / 1024).toFixed(1).padStart(8)} KB  (budget ${budget / 1024} KB)`);
+  console.log(
+    `${ok ? 'ok  ' : 'OVER'} ${name.padEnd(28)} ${(size / 1024).toFixed(1).padStart(8)} KB  (budget ${budget / 1024} KB)`,
+  );
 }
 if (failed) {
   console.error('\nA function is over its size budget: keep dependencies it does not use out of its bundle.');

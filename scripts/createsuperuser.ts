@@ -14,7 +14,7 @@
  */
 import '../tools/local/load-env.js';
 import { parseArgs } from 'node:util';
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import { checkPasswordPolicy } from '../lib/auth/password-policy.js';
 import { hashPassword } from '../lib/auth/passwords.js';
 import { Email, FullName } from '../lib/auth/schemas.js';
@@ -43,7 +43,8 @@ function invalid(schema: z.ZodMiniType, value: string): string | undefined {
   return result.success ? undefined : result.error.issues[0]?.message;
 }
 
-const fromEnv = (...names: string[]) => names.map((name) => process.env[name]).find((value) => value !== undefined && value !== '');
+const fromEnv = (...names: string[]) =>
+  names.map((name) => process.env[name]).find((value) => value !== undefined && value !== '');
 
 async function main(): Promise<void> {
   let args;
@@ -66,19 +67,34 @@ async function main(): Promise<void> {
   }
   const interactive = !(args['no-input'] || args.noinput);
   await requireServices({ redis: false });
-  const terminal = interactive ? openTerminal('createsuperuser', ', or use --no-input with SUPERUSER_EMAIL, SUPERUSER_PASSWORD and SUPERUSER_FULL_NAME') : undefined;
+  const terminal = interactive
+    ? openTerminal(
+        'createsuperuser',
+        ', or use --no-input with SUPERUSER_EMAIL, SUPERUSER_PASSWORD and SUPERUSER_FULL_NAME',
+      )
+    : undefined;
 
   try {
-    const email = args.email !== undefined || !terminal
-      ? await checkEmail(args.email ?? fromEnv('SUPERUSER_EMAIL', 'DJANGO_SUPERUSER_EMAIL'))
-      : await promptEmail(terminal);
-    const fullName = args['full-name'] !== undefined || !terminal
-      ? checkFullName(args['full-name'] ?? fromEnv('SUPERUSER_FULL_NAME', 'DJANGO_SUPERUSER_FULL_NAME'))
-      : await promptFullName(terminal);
-    const password = terminal ? await promptPassword(terminal, email, fullName) : checkPassword(fromEnv('SUPERUSER_PASSWORD', 'DJANGO_SUPERUSER_PASSWORD'), email, fullName);
+    const email =
+      args.email !== undefined || !terminal
+        ? await checkEmail(args.email ?? fromEnv('SUPERUSER_EMAIL', 'DJANGO_SUPERUSER_EMAIL'))
+        : await promptEmail(terminal);
+    const fullName =
+      args['full-name'] !== undefined || !terminal
+        ? checkFullName(args['full-name'] ?? fromEnv('SUPERUSER_FULL_NAME', 'DJANGO_SUPERUSER_FULL_NAME'))
+        : await promptFullName(terminal);
+    const password = terminal
+      ? await promptPassword(terminal, email, fullName)
+      : checkPassword(fromEnv('SUPERUSER_PASSWORD', 'DJANGO_SUPERUSER_PASSWORD'), email, fullName);
 
     try {
-      await createUser({ email, fullName, passwordHash: await hashPassword(password), isStaff: true, isSuperuser: true });
+      await createUser({
+        email,
+        fullName,
+        passwordHash: await hashPassword(password),
+        isStaff: true,
+        isSuperuser: true,
+      });
     } catch (error) {
       // Someone created the account between our check and the insert.
       if (error instanceof Problem && error.code === 'email_taken') throw emailTaken(email);
@@ -90,12 +106,16 @@ async function main(): Promise<void> {
   }
 }
 
-const emailTaken = (email: string) => new CliExit(EXIT.EMAIL_TAKEN, `Error: a user with the email ${email} already exists.`);
+const emailTaken = (email: string) =>
+  new CliExit(EXIT.EMAIL_TAKEN, `Error: a user with the email ${email} already exists.`);
 
 /** An email given by flag or environment: valid and free, or the command stops. */
 async function checkEmail(value: string | undefined): Promise<string> {
   if (value === undefined) {
-    throw new CliExit(EXIT.USAGE, 'Error: SUPERUSER_EMAIL (or DJANGO_SUPERUSER_EMAIL, or --email) must be set when using --no-input.');
+    throw new CliExit(
+      EXIT.USAGE,
+      'Error: SUPERUSER_EMAIL (or DJANGO_SUPERUSER_EMAIL, or --email) must be set when using --no-input.',
+    );
   }
   const error = invalid(Email, value);
   if (error) throw new CliExit(EXIT.USAGE, `Error: ${error}`);
@@ -106,7 +126,10 @@ async function checkEmail(value: string | undefined): Promise<string> {
 
 function checkFullName(value: string | undefined): string {
   if (value === undefined) {
-    throw new CliExit(EXIT.USAGE, 'Error: SUPERUSER_FULL_NAME (or DJANGO_SUPERUSER_FULL_NAME, or --full-name) must be set when using --no-input.');
+    throw new CliExit(
+      EXIT.USAGE,
+      'Error: SUPERUSER_FULL_NAME (or DJANGO_SUPERUSER_FULL_NAME, or --full-name) must be set when using --no-input.',
+    );
   }
   const error = invalid(FullName, value);
   if (error) throw new CliExit(EXIT.USAGE, `Error: full name: ${error}`);
@@ -115,11 +138,19 @@ function checkFullName(value: string | undefined): string {
 
 function checkPassword(value: string | undefined, email: string, fullName: string): string {
   if (value === undefined) {
-    throw new CliExit(EXIT.USAGE, 'Error: SUPERUSER_PASSWORD (or DJANGO_SUPERUSER_PASSWORD) must be set when using --no-input.');
+    throw new CliExit(
+      EXIT.USAGE,
+      'Error: SUPERUSER_PASSWORD (or DJANGO_SUPERUSER_PASSWORD) must be set when using --no-input.',
+    );
   }
   const violations = checkPasswordPolicy(value, { email, fullName });
   if (violations.length) {
-    throw new CliExit(EXIT.PASSWORD_REJECTED, ['Error: the password does not meet the password policy:', ...violations.map((v) => `  - ${v.message}`)].join('\n'));
+    throw new CliExit(
+      EXIT.PASSWORD_REJECTED,
+      ['Error: the password does not meet the password policy:', ...violations.map((v) => `  - ${v.message}`)].join(
+        '\n',
+      ),
+    );
   }
   return value;
 }

@@ -19,7 +19,10 @@ let ses: Awaited<ReturnType<typeof startSesEmulator>>;
 if (config.email.sesEndpoint) {
   const endpoint = new URL(config.email.sesEndpoint);
   if (['127.0.0.1', 'localhost'].includes(endpoint.hostname)) {
-    ses = await startSesEmulator(endpoint.hostname === 'localhost' ? '127.0.0.1' : endpoint.hostname, Number(endpoint.port || 80));
+    ses = await startSesEmulator(
+      endpoint.hostname === 'localhost' ? '127.0.0.1' : endpoint.hostname,
+      Number(endpoint.port || 80),
+    );
     console.log(`Local SES inbox: http://localhost:${endpoint.port || 80}/ ${ses ? '(started)' : '(already running)'}`);
   }
 }

@@ -64,10 +64,20 @@ function parseOptions() {
   if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) usageError('--from-url must be a postgres:// URL.');
   if (file !== undefined && values.table !== undefined) usageError('--table only applies to --from-url.');
   const batchSize = values['batch-size'] === undefined ? DEFAULT_BATCH_SIZE : Number(values['batch-size']);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) usageError('--batch-size must be a whole number from 1 to 10000.');
-  if (values['id-map'] !== undefined && values['dry-run']) usageError('--id-map needs a real run: a dry run creates no ids.');
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
+    usageError('--batch-size must be a whole number from 1 to 10000.');
+  if (values['id-map'] !== undefined && values['dry-run'])
+    usageError('--id-map needs a real run: a dry run creates no ids.');
   const source: SourceSpec = url !== undefined ? { url, table: values.table } : { file: file! };
-  return { source, sourceLabel: url !== undefined ? describeDatabase(url) : file!, dryRun: values['dry-run'], batchSize, json: values.json, idMapPath: values['id-map'], markVerified: values['mark-verified'] };
+  return {
+    source,
+    sourceLabel: url !== undefined ? describeDatabase(url) : file!,
+    dryRun: values['dry-run'],
+    batchSize,
+    json: values.json,
+    idMapPath: values['id-map'],
+    markVerified: values['mark-verified'],
+  };
 }
 
 /**
@@ -84,7 +94,9 @@ function progressBar(stream: NodeJS.WriteStream = process.stderr) {
       drawnAt = now;
       const ratio = total ? done / total : 1;
       const filled = Math.round(ratio * 30);
-      stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${String(Math.floor(ratio * 100)).padStart(3)}%  ${done}/${total} rows`);
+      stream.write(
+        `\r[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${String(Math.floor(ratio * 100)).padStart(3)}%  ${done}/${total} rows`,
+      );
     },
     clear() {
       if (stream.isTTY) stream.write('\r\x1b[2K');
@@ -118,7 +130,12 @@ try {
   if ('url' in options.source) summary.source += ` in ${options.sourceLabel}`;
   const { idMap, ...report } = summary;
   if (idMap && options.idMapPath) {
-    await writeFile(options.idMapPath, ['django_id,email,user_id', ...idMap.map((e) => [e.sourceId, e.email, e.userId].map(csvField).join(','))].join('\n') + '\n');
+    await writeFile(
+      options.idMapPath,
+      ['django_id,email,user_id', ...idMap.map((e) => [e.sourceId, e.email, e.userId].map(csvField).join(','))].join(
+        '\n',
+      ) + '\n',
+    );
   }
   console.log(options.json ? JSON.stringify(report, null, 2) : formatSummary(report));
   if (idMap && options.idMapPath) console.error(`Id map (${idMap.length} rows) written to ${options.idMapPath}.`);
@@ -126,8 +143,13 @@ try {
 } catch (error) {
   progress.clear();
   const message = error instanceof Error ? error.message : String(error);
-  console.error(error instanceof ImportError ? `Import failed (${options.sourceLabel}): ${message}` : `Import failed unexpectedly: ${message}`);
-  if (!options.dryRun && batchesDone) console.error(`The ${batchesDone} batch(es) before the failure were committed; running the import again is safe.`);
+  console.error(
+    error instanceof ImportError
+      ? `Import failed (${options.sourceLabel}): ${message}`
+      : `Import failed unexpectedly: ${message}`,
+  );
+  if (!options.dryRun && batchesDone)
+    console.error(`The ${batchesDone} batch(es) before the failure were committed; running the import again is safe.`);
   process.exitCode = 1;
 } finally {
   await closeSql();

@@ -6,9 +6,17 @@
 import { parseArgs } from 'node:util';
 import { generatePrivateJwk } from '../tools/auth/keys-generate.js';
 
-const { values } = parseArgs({ options: { alg: { type: 'string', default: 'EdDSA' }, kid: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+const { values } = parseArgs({
+  options: {
+    alg: { type: 'string', default: 'EdDSA' },
+    kid: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
 if (values.help) {
-  console.log('Usage: npm run keys:generate [-- --alg EdDSA|ES256] [--kid NAME]\nPrints a new private JWK (JSON) for JWT_PRIVATE_KEYS.');
+  console.log(
+    'Usage: npm run keys:generate [-- --alg EdDSA|ES256] [--kid NAME]\nPrints a new private JWK (JSON) for JWT_PRIVATE_KEYS.',
+  );
   process.exit(0);
 }
 if (values.alg !== 'EdDSA' && values.alg !== 'ES256') {

@@ -7,4 +7,6 @@ import { describeDatabase, requireServices } from '../tools/local/services.js';
 await requireServices({ redis: false });
 const started = performance.now();
 const { created } = await migrateDatabase(config.database.url);
-console.log(`${created ? 'Created and migrated' : 'Migrated'} ${describeDatabase(config.database.url)} in ${Math.round(performance.now() - started)} ms.`);
+console.log(
+  `${created ? 'Created and migrated' : 'Migrated'} ${describeDatabase(config.database.url)} in ${Math.round(performance.now() - started)} ms.`,
+);

@@ -9,7 +9,9 @@ await requireServices({ redis: false });
 try {
   const result = await pruneExpiredRows();
   for (const step of result.steps) console.log(`${step.name.padEnd(28)} ${step.deleted} deleted`);
-  console.log(`Pruned ${describeDatabase(config.database.url)} in ${result.durationMs} ms (${result.batches} batches).`);
+  console.log(
+    `Pruned ${describeDatabase(config.database.url)} in ${result.durationMs} ms (${result.batches} batches).`,
+  );
 } finally {
   await closeSql();
 }

@@ -6,9 +6,15 @@
 // replaces the other. Offline already matches `/x/` to `/x`.)
 const routes = require('../lib/http/routes.json');
 
-const logicalName = (name) => name.charAt(0).toUpperCase() + name.slice(1).replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
+const logicalName = (name) =>
+  name.charAt(0).toUpperCase() + name.slice(1).replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
 const routeLogicalName = (route) =>
-  route.replace(/[{}]/g, '').split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part.charAt(0).toUpperCase() + part.slice(1).toLowerCase()).join('');
+  route
+    .replace(/[{}]/g, '')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1).toLowerCase())
+    .join('');
 
 const functions = {};
 const slashRoutes = {};

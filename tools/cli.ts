@@ -29,7 +29,10 @@ export const EXIT = {
 /** Stops the command with a message (on stderr) and an exit code. */
 export class CliExit extends Error {
   override name = 'CliExit';
-  constructor(readonly code: number, message: string) {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -54,7 +57,10 @@ export interface Terminal {
  */
 export function openTerminal(command: string, alternative = ''): Terminal {
   if (!process.stdin.isTTY) {
-    throw new CliExit(EXIT.USAGE, `Error: ${command} prompts on a terminal, and stdin is not one. Run it in a terminal${alternative}.`);
+    throw new CliExit(
+      EXIT.USAGE,
+      `Error: ${command} prompts on a terminal, and stdin is not one. Run it in a terminal${alternative}.`,
+    );
   }
   let muted = false;
   const output = new Writable({

@@ -18,10 +18,20 @@ import { assertMayTouch, audit, lockTarget } from './users.js';
 export async function resetUserMfa(actor: UserRow, id: string, client: ClientInfo): Promise<void> {
   const wasEnabled = await db().transaction(async (tx) => {
     const target = await lockTarget(id, tx);
-    if (target.id === actor.id) throw problems.permissionDenied('Turn off your own two-factor authentication from your account, with a code.');
+    if (target.id === actor.id)
+      throw problems.permissionDenied('Turn off your own two-factor authentication from your account, with a code.');
     assertMayTouch(actor, target);
     const turnedOff = await removeFactor(target.id, tx);
-    await recordSecurityEvent({ type: 'admin_mfa_reset', userId: target.id, actorId: actor.id, client, details: { mfa_was_enabled: turnedOff } }, tx);
+    await recordSecurityEvent(
+      {
+        type: 'admin_mfa_reset',
+        userId: target.id,
+        actorId: actor.id,
+        client,
+        details: { mfa_was_enabled: turnedOff },
+      },
+      tx,
+    );
     return turnedOff;
   });
   audit('user.reset_mfa', actor, id, { mfa_enabled: { from: wasEnabled, to: false } });

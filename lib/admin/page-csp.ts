@@ -18,7 +18,9 @@ export function inlineBlock(html: string, tag: keyof typeof INLINE_BLOCKS): stri
   const count = html.split(opening).length - 1;
   const start = html.indexOf(INLINE_BLOCKS[tag]);
   if (count !== 1 || start === -1) {
-    throw new Error(`The admin page must have exactly one <${tag}> and it must start with "${INLINE_BLOCKS[tag].slice(opening.length + 1)}" (found ${count} <${tag}>).`);
+    throw new Error(
+      `The admin page must have exactly one <${tag}> and it must start with "${INLINE_BLOCKS[tag].slice(opening.length + 1)}" (found ${count} <${tag}>).`,
+    );
   }
   const textStart = start + opening.length + 1;
   const end = html.indexOf(`</${tag}>`, textStart);

@@ -8,7 +8,14 @@ import { FullName } from '../auth/schemas.js';
 
 /** The user list's orderings: a field, descending with a leading `-` (Django's convention). */
 export const ADMIN_USER_ORDERINGS = [
-  'date_joined', '-date_joined', 'email', '-email', 'full_name', '-full_name', 'last_login', '-last_login',
+  'date_joined',
+  '-date_joined',
+  'email',
+  '-email',
+  'full_name',
+  '-full_name',
+  'last_login',
+  '-last_login',
 ] as const;
 
 export type AdminUserOrdering = (typeof ADMIN_USER_ORDERINGS)[number];
@@ -24,10 +31,12 @@ export const wholeNumber = (min: number, max: number) =>
     z.string().check(z.trim(), z.regex(/^\d+$/, 'A valid integer is required.')),
     z.pipe(
       z.transform(Number),
-      z.number().check(
-        z.gte(min, `Ensure this value is greater than or equal to ${min}.`),
-        z.lte(max, `Ensure this value is less than or equal to ${max}.`),
-      ),
+      z
+        .number()
+        .check(
+          z.gte(min, `Ensure this value is greater than or equal to ${min}.`),
+          z.lte(max, `Ensure this value is less than or equal to ${max}.`),
+        ),
     ),
   );
 
@@ -38,7 +47,10 @@ const Ordering = z.enum(ADMIN_USER_ORDERINGS, {
 /** `GET /api/admin/users?search=&page=1&page_size=20&ordering=-date_joined` */
 export const AdminUserListQuery = z.object({
   /** Case-insensitive substring of the email or the full name; empty means everyone. */
-  search: z._default(z.string().check(z.trim(), z.maxLength(254, 'Ensure this field has no more than 254 characters.')), ''),
+  search: z._default(
+    z.string().check(z.trim(), z.maxLength(254, 'Ensure this field has no more than 254 characters.')),
+    '',
+  ),
   page: z._default(wholeNumber(1, MAX_PAGE), 1),
   page_size: z._default(wholeNumber(1, MAX_PAGE_SIZE), DEFAULT_PAGE_SIZE),
   ordering: z._default(Ordering, '-date_joined'),
@@ -66,7 +78,9 @@ export const AdminUserPatchBody = z
     is_active: z.optional(z.boolean()),
     is_staff: z.optional(z.boolean()),
     // Only `true`: an address is proved by its inbox, and nothing here un-proves it.
-    email_verified: z.optional(z.literal(true, { error: 'Only true is accepted: an address can be marked verified, not unverified.' })),
+    email_verified: z.optional(
+      z.literal(true, { error: 'Only true is accepted: an address can be marked verified, not unverified.' }),
+    ),
   })
   .check(
     z.refine((body) => PATCHABLE_FIELDS.some((field) => body[field] !== undefined), {
@@ -77,4 +91,5 @@ export const AdminUserPatchBody = z
 export type AdminUserPatch = z.infer<typeof AdminUserPatchBody>;
 
 /** The `{id}` of `/api/admin/users/{id}` (anything; a malformed id simply names no user: 404). */
-export const targetUserId = (event: Pick<APIGatewayProxyEventV2, 'pathParameters'>): string => event.pathParameters?.id ?? '';
+export const targetUserId = (event: Pick<APIGatewayProxyEventV2, 'pathParameters'>): string =>
+  event.pathParameters?.id ?? '';

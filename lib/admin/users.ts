@@ -88,7 +88,8 @@ export async function lockTarget(id: string, tx: Transaction): Promise<UserRow> 
 }
 
 export function assertMayTouch(actor: UserRow, target: UserRow): void {
-  if (target.isSuperuser && !actor.isSuperuser) throw problems.permissionDenied('Only a superuser can change a superuser.');
+  if (target.isSuperuser && !actor.isSuperuser)
+    throw problems.permissionDenied('Only a superuser can change a superuser.');
 }
 
 type Changes = SecurityEventDetails;
@@ -99,15 +100,22 @@ export function audit(action: string, actor: UserRow, targetId: string, changes:
 }
 
 /** Renames, (de)activates or (superusers only) grants/revokes staff. Deactivation ends every session. */
-export async function updateUser(actor: UserRow, id: string, input: AdminUserPatch, client: ClientInfo): Promise<UserResource> {
+export async function updateUser(
+  actor: UserRow,
+  id: string,
+  input: AdminUserPatch,
+  client: ClientInfo,
+): Promise<UserResource> {
   const { user, changes } = await db().transaction(async (tx) => {
     const target = await lockTarget(id, tx);
     assertMayTouch(actor, target);
     if (input.is_staff !== undefined && !actor.isSuperuser) {
       throw problems.permissionDenied('Only a superuser can grant or revoke staff access.');
     }
-    if (target.id === actor.id && input.is_active === false) throw problems.permissionDenied('You cannot deactivate your own account.');
-    if (target.id === actor.id && input.is_staff === false) throw problems.permissionDenied('You cannot revoke your own staff access.');
+    if (target.id === actor.id && input.is_active === false)
+      throw problems.permissionDenied('You cannot deactivate your own account.');
+    if (target.id === actor.id && input.is_staff === false)
+      throw problems.permissionDenied('You cannot revoke your own staff access.');
 
     const set: Partial<Pick<UserRow, 'fullName' | 'isActive' | 'isStaff' | 'emailVerified'>> = {};
     const changes: Changes = {};
@@ -127,16 +135,24 @@ export async function updateUser(actor: UserRow, id: string, input: AdminUserPat
       set.emailVerified = true;
       changes.email_verified = { from: false, to: true };
       // admin_user_updated (below) records the change; email_verified records what it means.
-      await recordSecurityEvent({ type: 'email_verified', userId: target.id, actorId: actor.id, client, details: { method: 'admin' } }, tx);
+      await recordSecurityEvent(
+        { type: 'email_verified', userId: target.id, actorId: actor.id, client, details: { method: 'admin' } },
+        tx,
+      );
     }
-    const [user] = Object.keys(set).length ? await tx.update(users).set(set).where(eq(users.id, target.id)).returning() : [target];
+    const [user] = Object.keys(set).length
+      ? await tx.update(users).set(set).where(eq(users.id, target.id)).returning()
+      : [target];
     // Refresh tokens die with the account's activity; access tokens already fail, since
     // authenticate() reloads the user on every request.
     const fields = Object.keys(changes);
     if (input.is_active === false) changes.sessions_revoked = await revokeAllSessions(target.id, tx);
     // A PATCH that changes nothing is not an update: no event.
     if (fields.length) {
-      await recordSecurityEvent({ type: 'admin_user_updated', userId: target.id, actorId: actor.id, client, details: { fields, ...changes } }, tx);
+      await recordSecurityEvent(
+        { type: 'admin_user_updated', userId: target.id, actorId: actor.id, client, details: { fields, ...changes } },
+        tx,
+      );
     }
     return { user: user!, changes };
   });
@@ -153,7 +169,16 @@ export async function deleteUser(actor: UserRow, id: string, client: ClientInfo)
     const revoked = await revokeAllSessions(target.id, tx);
     await tx.delete(users).where(eq(users.id, target.id));
     // The event outlives the account (security_events has no foreign key to users).
-    await recordSecurityEvent({ type: 'admin_user_deleted', userId: target.id, actorId: actor.id, client, details: { sessions_revoked: revoked } }, tx);
+    await recordSecurityEvent(
+      {
+        type: 'admin_user_deleted',
+        userId: target.id,
+        actorId: actor.id,
+        client,
+        details: { sessions_revoked: revoked },
+      },
+      tx,
+    );
     return revoked;
   });
   audit('user.delete', actor, id, { deleted: true, sessions_revoked: sessionsRevoked });
@@ -165,7 +190,16 @@ export async function revokeUserSessions(actor: UserRow, id: string, client: Cli
     const target = await lockTarget(id, tx);
     assertMayTouch(actor, target);
     const count = await revokeAllSessions(target.id, tx);
-    await recordSecurityEvent({ type: 'admin_sessions_revoked', userId: target.id, actorId: actor.id, client, details: { sessions_revoked: count } }, tx);
+    await recordSecurityEvent(
+      {
+        type: 'admin_sessions_revoked',
+        userId: target.id,
+        actorId: actor.id,
+        client,
+        details: { sessions_revoked: count },
+      },
+      tx,
+    );
     return count;
   });
   audit('user.revoke_sessions', actor, id, { sessions_revoked: revoked });

@@ -17,10 +17,16 @@ export async function resendUserVerification(actor: UserRow, id: string): Promis
   if (!target) throw notFound();
   assertMayTouch(actor, target);
   if (target.emailVerified) {
-    throw problems.validation([{ field: 'email_verified', message: 'This email address is already verified.' }], 'This user needs no verification email.');
+    throw problems.validation(
+      [{ field: 'email_verified', message: 'This email address is already verified.' }],
+      'This user needs no verification email.',
+    );
   }
   if (!target.isActive) {
-    throw problems.validation([{ field: 'is_active', message: 'The account is inactive: activate it first.' }], 'This user needs no verification email.');
+    throw problems.validation(
+      [{ field: 'is_active', message: 'The account is inactive: activate it first.' }],
+      'This user needs no verification email.',
+    );
   }
   await sendVerificationEmail(target);
   audit('user.resend_verification', actor, target.id, {});

@@ -16,7 +16,14 @@ import { recordSecurityEvent, type SecurityEvent, securityEventCte } from './eve
 import type { RegisterInput } from './schemas.js';
 import type { SignedIn } from './login.js';
 import type { TokenPair } from './responses.js';
-import { type ClientInfo, issueTokenPair, newSession, revokeAllSessions, revokeAllSessionsStatement, sessionInsert } from './sessions.js';
+import {
+  type ClientInfo,
+  issueTokenPair,
+  newSession,
+  revokeAllSessions,
+  revokeAllSessionsStatement,
+  sessionInsert,
+} from './sessions.js';
 import { createUser, findUserByEmail, serializeUser } from './users.js';
 import { startEmailVerification } from './verification/send.js';
 
@@ -26,7 +33,8 @@ import { startEmailVerification } from './verification/send.js';
  */
 const UNCONFIRMED_REGISTRATION_TTL_S = 10 * 60;
 /** Keyed by a digest: Redis keys are operational data and must not hold an email either. */
-const unconfirmedKey = (email: string) => redisKey('register-unconfirmed', createHash('sha256').update(email.trim().toLowerCase()).digest('hex'));
+const unconfirmedKey = (email: string) =>
+  redisKey('register-unconfirmed', createHash('sha256').update(email.trim().toLowerCase()).digest('hex'));
 
 /**
  * Creates an account and signs it in.
@@ -52,11 +60,18 @@ export async function register(input: RegisterInput, client: ClientInfo): Promis
   const recorded = securityEventCte({ type: 'register', userId: id, client, details: { method: 'password' } });
   let created: [UserRow, TokenPair];
   try {
-    created = await Promise.all([createUser({ id, email: input.email, passwordHash, fullName: input.full_name }, db().with(...started, recorded)), session.pair]);
+    created = await Promise.all([
+      createUser({ id, email: input.email, passwordHash, fullName: input.full_name }, db().with(...started, recorded)),
+      session.pair,
+    ]);
   } catch (error) {
     if (toProblem(error).status === 503) {
       // Best effort and short: the 503 must not wait on a Redis that is failing too.
-      await withTimeout(redisOp((r) => r.set(unconfirmedKey(input.email), '1', { ex: UNCONFIRMED_REGISTRATION_TTL_S })), 250, 'redis').catch(() => {});
+      await withTimeout(
+        redisOp((r) => r.set(unconfirmedKey(input.email), '1', { ex: UNCONFIRMED_REGISTRATION_TTL_S })),
+        250,
+        'redis',
+      ).catch(() => {});
     }
     throw error;
   }
@@ -66,7 +81,11 @@ export async function register(input: RegisterInput, client: ClientInfo): Promis
 }
 
 /** The retry of a registration that answered 503: the original success, once; otherwise 409. */
-async function completeUnconfirmedRegistration(user: UserRow, input: RegisterInput, client: ClientInfo): Promise<SignedIn> {
+async function completeUnconfirmedRegistration(
+  user: UserRow,
+  input: RegisterInput,
+  client: ClientInfo,
+): Promise<SignedIn> {
   const key = unconfirmedKey(input.email);
   // Redis down: no way to tell a retry from a duplicate, so the contract's 409.
   const pending = await redisOp((r) => r.exists(key)).catch(() => 0);
@@ -77,7 +96,10 @@ async function completeUnconfirmedRegistration(user: UserRow, input: RegisterInp
   if ((await redisOp((r) => r.del(key))) !== 1) throw problems.emailTaken();
   const pair = await db().transaction(async (tx) => {
     const issued = await issueTokenPair(user.id, client, tx);
-    await recordSecurityEvent({ type: 'login', userId: user.id, client, details: { method: 'password', via: 'register_retry' } }, tx);
+    await recordSecurityEvent(
+      { type: 'login', userId: user.id, client, details: { method: 'password', via: 'register_retry' } },
+      tx,
+    );
     return issued;
   });
   // The failed attempt may have stopped before its verification email went.
@@ -98,7 +120,11 @@ const WRONG_CURRENT_PASSWORD: FieldError = {
  * UPDATE's row lock, without holding the lock through bcrypt). Of 20 concurrent changes, one
  * stands; the others' current password is no longer current, and they answer so.
  */
-export async function changePassword(user: UserRow, input: { current_password: string; new_password: string }, client: ClientInfo): Promise<void> {
+export async function changePassword(
+  user: UserRow,
+  input: { current_password: string; new_password: string },
+  client: ClientInfo,
+): Promise<void> {
   const errors: FieldError[] = [];
   const current = await verifyPassword(input.current_password, user.password);
   if (!current.ok) errors.push(WRONG_CURRENT_PASSWORD);
@@ -127,12 +153,20 @@ export async function setPassword(
     // One statement (one round trip, atomic): the sessions are revoked and the event inserted by CTEs of the update.
     const revoked = revokeAllSessionsStatement(userId);
     const recorded = securityEventCte({ ...event, userId });
-    await db().with(...revoked, recorded).update(users).set({ password }).where(eq(users.id, userId));
+    await db()
+      .with(...revoked, recorded)
+      .update(users)
+      .set({ password })
+      .where(eq(users.id, userId));
     return true;
   }
   if (expectedHash === null) return false;
   return db().transaction(async (tx) => {
-    const changed = await tx.update(users).set({ password }).where(and(eq(users.id, userId), eq(users.password, expectedHash))).returning({ id: users.id });
+    const changed = await tx
+      .update(users)
+      .set({ password })
+      .where(and(eq(users.id, userId), eq(users.password, expectedHash)))
+      .returning({ id: users.id });
     if (changed.length === 0) return false;
     await revokeAllSessions(userId, tx);
     await recordSecurityEvent({ ...event, userId }, tx);

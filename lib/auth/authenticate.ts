@@ -23,7 +23,9 @@ const verified = new Map<string, TokenClaims>();
 /** ~0.6 KB a token: at most ~0.6 MB. A Lambda instance rarely sees this many live tokens. */
 const MAX_VERIFIED = 1000;
 
-async function accessClaims(token: string): Promise<{ ok: true; claims: TokenClaims } | { ok: false; expired: boolean }> {
+async function accessClaims(
+  token: string,
+): Promise<{ ok: true; claims: TokenClaims } | { ok: false; expired: boolean }> {
   const known = verified.get(token);
   if (known) {
     if (known.exp > Date.now() / 1000) return { ok: true, claims: known };

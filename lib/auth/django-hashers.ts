@@ -82,7 +82,13 @@ function constantTimeEqual(a: BinaryLike, b: BinaryLike): boolean {
 // Unicode normalisation, so neither do we: NFC and NFD spellings differ.
 const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
 
-function pbkdf2Async(password: Buffer, salt: Buffer, iterations: number, keyLength: number, digest: string): Promise<Buffer> {
+function pbkdf2Async(
+  password: Buffer,
+  salt: Buffer,
+  iterations: number,
+  keyLength: number,
+  digest: string,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     pbkdf2(password, salt, iterations, keyLength, digest, (err, key) => (err ? reject(err) : resolve(key)));
   });
@@ -157,7 +163,8 @@ function parseBcrypt(algorithm: 'bcrypt_sha256' | 'bcrypt', data: string): Parse
     check: (password) => {
       // bcrypt_sha256 feeds bcrypt the lowercase hex SHA-256 of the password, which is
       // how Django escapes bcrypt's silent truncation at 72 bytes.
-      const secret = algorithm === 'bcrypt_sha256' ? createHash('sha256').update(utf8(password)).digest('hex') : password;
+      const secret =
+        algorithm === 'bcrypt_sha256' ? createHash('sha256').update(utf8(password)).digest('hex') : password;
       // bcryptjs's async compare yields between rounds, so the event loop stays responsive.
       return bcrypt.compare(secret, data);
     },
@@ -171,7 +178,9 @@ function parseSaltedDigest(algorithm: 'md5' | 'sha1', fields: string[]): Parsed 
   return {
     algorithm,
     check: async (password) => {
-      const digest = createHash(algorithm).update(utf8(salt + password)).digest('hex');
+      const digest = createHash(algorithm)
+        .update(utf8(salt + password))
+        .digest('hex');
       return constantTimeEqual(digest, hash!);
     },
   };

@@ -44,7 +44,9 @@ export async function signToken(
 ): Promise<string> {
   const { signing } = keys ?? (await keyring());
   return new SignJWT(claims.sid ? { type: claims.type, sid: claims.sid } : { type: claims.type })
-    .setProtectedHeader(signing.kid ? { alg: signing.alg, kid: signing.kid, typ: 'JWT' } : { alg: signing.alg, typ: 'JWT' })
+    .setProtectedHeader(
+      signing.kid ? { alg: signing.alg, kid: signing.kid, typ: 'JWT' } : { alg: signing.alg, typ: 'JWT' },
+    )
     .setSubject(claims.sub)
     .setJti(claims.jti)
     .setIssuedAt(now)
@@ -61,7 +63,14 @@ export type VerifyResult =
 
 function asClaims(payload: Record<string, unknown>, type: TokenType): TokenClaims | undefined {
   const { sub, jti, iat, exp, sid } = payload;
-  if (payload.type !== type || typeof sub !== 'string' || typeof jti !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') return undefined;
+  if (
+    payload.type !== type ||
+    typeof sub !== 'string' ||
+    typeof jti !== 'string' ||
+    typeof iat !== 'number' ||
+    typeof exp !== 'number'
+  )
+    return undefined;
   if (sid !== undefined && typeof sid !== 'string') return undefined;
   return sid === undefined ? { sub, jti, type, iat, exp } : { sub, jti, type, iat, exp, sid };
 }

@@ -29,22 +29,38 @@ export async function login(input: LoginInput, client: ClientInfo): Promise<Sign
     // Recorded for an unknown email too (without the email, user_id null): the same write either
     // way, so the event cannot make "wrong password" slower than "no such account".
     const reason = !user ? 'unknown_account' : !check.ok ? 'wrong_password' : 'inactive_account';
-    await recordSecurityEvent({ type: 'login_failed', userId: user?.id, client, details: { method: 'password', reason } });
+    await recordSecurityEvent({
+      type: 'login_failed',
+      userId: user?.id,
+      client,
+      details: { method: 'password', reason },
+    });
     throw problems.invalidCredentials();
   }
   // Only after the password proved right (the same bcrypt work as a failure): nothing is issued.
   if (config.emailVerification.required && !user.emailVerified) {
-    await recordSecurityEvent({ type: 'login_failed', userId: user.id, client, details: { method: 'password', reason: 'email_not_verified' } });
+    await recordSecurityEvent({
+      type: 'login_failed',
+      userId: user.id,
+      client,
+      details: { method: 'password', reason: 'email_not_verified' },
+    });
     throw problems.emailNotVerified();
   }
   // A Django hash (or an older bcrypt cost) is replaced now, while we know the password.
   const password = check.needsRehash ? await hashPassword(input.password) : undefined;
   // With TOTP on, the password only opens a challenge; the tokens wait for POST /api/auth/login/mfa.
   if (user.mfaEnabled) {
-    const [challenge] = await Promise.all([startMfaChallenge(user.id), password && db().update(users).set({ password }).where(eq(users.id, user.id))]);
+    const [challenge] = await Promise.all([
+      startMfaChallenge(user.id),
+      password && db().update(users).set({ password }).where(eq(users.id, user.id)),
+    ]);
     return challenge;
   }
-  return signIn(user.id, client, { password, events: [{ type: 'login', userId: user.id, client, details: { method: 'password' } }] });
+  return signIn(user.id, client, {
+    password,
+    events: [{ type: 'login', userId: user.id, client, details: { method: 'password' } }],
+  });
 }
 
 type Executor = Pick<Transaction, 'with'>;
@@ -63,7 +79,12 @@ export async function signIn(
   const session = newSession(userId, client);
   const ctes = [...sessionInsert(session.row), ...(events.length ? [securityEventCte(events)] : [])];
   const [[signedIn], pair] = await Promise.all([
-    executor.with(...ctes).update(users).set({ lastLogin: new Date(), ...(password ? { password } : {}) }).where(eq(users.id, userId)).returning(),
+    executor
+      .with(...ctes)
+      .update(users)
+      .set({ lastLogin: new Date(), ...(password ? { password } : {}) })
+      .where(eq(users.id, userId))
+      .returning(),
     session.pair,
   ]);
   return { user: serializeUser(signedIn!), ...pair };

@@ -11,6 +11,7 @@ export const RESET_PASSWORD_DETAIL = 'Password has been reset.';
 /** `POST /api/auth/verify-email`. */
 export const EMAIL_VERIFIED_DETAIL = 'Email verified.';
 /** `POST /api/auth/verify-email/resend`: one body for every email, so it reveals no account. */
-export const VERIFICATION_RESENT_DETAIL = 'If an account with this email awaits verification, a new verification link has been sent.';
+export const VERIFICATION_RESENT_DETAIL =
+  'If an account with this email awaits verification, a new verification link has been sent.';
 /** `POST /api/admin/users/{id}/resend-verification` (staff may know whether it was sent). */
 export const VERIFICATION_SENT_DETAIL = 'Verification email sent.';

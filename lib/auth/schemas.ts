@@ -9,28 +9,30 @@ const BLANK = 'This field may not be blank.';
 export const notBlank = () => z.minLength(1, { error: BLANK, abort: true });
 
 /** An email as stored: trimmed, lower-cased, and valid. */
-export const Email = z.string().check(
-  z.trim(),
-  z.toLowerCase(),
-  notBlank(),
-  z.maxLength(254, 'Ensure this field has no more than 254 characters.'),
-  z.email('Enter a valid email address.'),
-);
+export const Email = z
+  .string()
+  .check(
+    z.trim(),
+    z.toLowerCase(),
+    notBlank(),
+    z.maxLength(254, 'Ensure this field has no more than 254 characters.'),
+    z.email('Enter a valid email address.'),
+  );
 
 /**
  * The email at login: not checked for format, so that a malformed one fails like any other
  * wrong credential (401), as it did in the Django service.
  */
-export const LoginEmail = z.string().check(z.trim(), z.toLowerCase(), notBlank(), z.maxLength(254, 'Ensure this field has no more than 254 characters.'));
+export const LoginEmail = z
+  .string()
+  .check(z.trim(), z.toLowerCase(), notBlank(), z.maxLength(254, 'Ensure this field has no more than 254 characters.'));
 
 /** A password as typed (never trimmed); the policy is applied by `lib/auth/password-policy.ts`, which needs the user's details. */
 export const Password = z.string().check(notBlank());
 
-export const FullName = z.string().check(
-  z.trim(),
-  notBlank(),
-  z.maxLength(150, 'Ensure this field has no more than 150 characters.'),
-);
+export const FullName = z
+  .string()
+  .check(z.trim(), notBlank(), z.maxLength(150, 'Ensure this field has no more than 150 characters.'));
 
 export const RegisterBody = z.object({ email: Email, password: Password, full_name: FullName });
 export const LoginBody = z.object({ email: LoginEmail, password: Password });

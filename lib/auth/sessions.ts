@@ -35,7 +35,12 @@ const hashTokenId = (jti: string) => createHash('sha256').update(jti).digest('he
  * A new session's refresh-token row, and its token pair (signed while the caller writes the row,
  * in whatever statement suits it: one round trip for the whole sign-in).
  */
-export function newSession(userId: string, client: ClientInfo, familyId: string = randomUUID(), parentId: string | null = null) {
+export function newSession(
+  userId: string,
+  client: ClientInfo,
+  familyId: string = randomUUID(),
+  parentId: string | null = null,
+) {
   const now = Math.floor(Date.now() / 1000);
   const refreshJti = randomUUID();
   const row = {
@@ -51,7 +56,9 @@ export function newSession(userId: string, client: ClientInfo, familyId: string 
   const pair = Promise.all([
     signToken({ type: 'access', sub: userId, jti: randomUUID(), sid: familyId }, config.jwt.accessTtlS, now),
     signToken({ type: 'refresh', sub: userId, jti: refreshJti, sid: familyId }, config.jwt.refreshTtlS, now),
-  ]).then(([access, refresh]): TokenPair => ({ access, refresh, token_type: 'Bearer', expires_in: config.jwt.accessTtlS }));
+  ]).then(
+    ([access, refresh]): TokenPair => ({ access, refresh, token_type: 'Bearer', expires_in: config.jwt.accessTtlS }),
+  );
   return { row, pair };
 }
 
@@ -78,8 +85,12 @@ const sessionRow = (row: TokenRow, at = new Date()) => ({
  */
 export function sessionInsert(row: TokenRow) {
   return [
-    db().$with('started_session').as(db().insert(sessions).values(sessionRow(row)).returning({ id: sessions.id })),
-    db().$with('started').as(db().insert(refreshTokens).values(row).returning({ id: refreshTokens.id })),
+    db()
+      .$with('started_session')
+      .as(db().insert(sessions).values(sessionRow(row)).returning({ id: sessions.id })),
+    db()
+      .$with('started')
+      .as(db().insert(refreshTokens).values(row).returning({ id: refreshTokens.id })),
   ] as const;
 }
 
@@ -92,13 +103,22 @@ export async function issueTokenPair(userId: string, client: ClientInfo, tx: Exe
 }
 
 /** A rotation's child token in an existing family (the full path), touching its session. */
-async function mintChild(userId: string, familyId: string, parentId: string, client: ClientInfo, tx: Executor): Promise<TokenPair> {
+async function mintChild(
+  userId: string,
+  familyId: string,
+  parentId: string,
+  client: ClientInfo,
+  tx: Executor,
+): Promise<TokenPair> {
   const session = newSession(userId, client, familyId, parentId);
   const { row } = session;
   const [pair] = await Promise.all([
     session.pair,
     tx.insert(refreshTokens).values(row),
-    tx.update(sessions).set({ lastUsedAt: new Date(), expiresAt: row.expiresAt, ip: row.createdIp, userAgent: row.userAgent }).where(eq(sessions.id, familyId)),
+    tx
+      .update(sessions)
+      .set({ lastUsedAt: new Date(), expiresAt: row.expiresAt, ip: row.createdIp, userAgent: row.userAgent })
+      .where(eq(sessions.id, familyId)),
   ]);
   return pair;
 }
@@ -122,7 +142,10 @@ const refreshTokenLive = (now: Date) => sql`(${refreshTokens.revokedAt} is null
  * serialises concurrent refreshes of one token exactly as the transaction below does: the second
  * finds `rotated_at` set, matches nothing, and takes the full path (grace window or revocation).
  */
-async function rotateLiveToken(claims: { sub: string; jti: string; sid?: string }, client: ClientInfo): Promise<TokenPair | undefined> {
+async function rotateLiveToken(
+  claims: { sub: string; jti: string; sid?: string },
+  client: ClientInfo,
+): Promise<TokenPair | undefined> {
   // A token from before sessions existed carries no sid: the full path learns its family.
   if (!isUuid(claims.sub) || !claims.sid || !isUuid(claims.sid)) return undefined;
   // The parent comes from the rotated row, inside the statement; the family is the token's sid.
@@ -174,7 +197,10 @@ export async function rotateRefreshToken(token: string, client: ClientInfo): Pro
       const sinceRotationS = (now.getTime() - current.rotatedAt.getTime()) / 1000;
       if (sinceRotationS > config.jwt.refreshReuseGraceS) {
         await endSessions({ userId: current.userId, sessionId: current.familyId }, tx);
-        await recordSecurityEvent({ type: 'refresh_reuse_detected', userId: current.userId, client, details: { session_id: current.familyId } }, tx);
+        await recordSecurityEvent(
+          { type: 'refresh_reuse_detected', userId: current.userId, client, details: { session_id: current.familyId } },
+          tx,
+        );
         return { revokedFamily: true };
       }
     } else {
@@ -206,25 +232,29 @@ export function endSessionsCtes(scope: SessionScope, tx: Executor = db()) {
     tx
       .update(refreshTokens)
       .set({ revokedAt: at })
-      .where(and(
-        eq(refreshTokens.userId, scope.userId),
-        isNull(refreshTokens.revokedAt),
-        scope.sessionId ? eq(refreshTokens.familyId, scope.sessionId) : undefined,
-        scope.exceptSessionId ? ne(refreshTokens.familyId, scope.exceptSessionId) : undefined,
-      ))
+      .where(
+        and(
+          eq(refreshTokens.userId, scope.userId),
+          isNull(refreshTokens.revokedAt),
+          scope.sessionId ? eq(refreshTokens.familyId, scope.sessionId) : undefined,
+          scope.exceptSessionId ? ne(refreshTokens.familyId, scope.exceptSessionId) : undefined,
+        ),
+      )
       .returning({ id: refreshTokens.id }),
   );
   const ended = tx.$with('ended_sessions').as(
     tx
       .update(sessions)
       .set({ revokedAt: at })
-      .where(and(
-        eq(sessions.userId, scope.userId),
-        isNull(sessions.revokedAt),
-        scope.sessionId ? eq(sessions.id, scope.sessionId) : undefined,
-        scope.exceptSessionId ? ne(sessions.id, scope.exceptSessionId) : undefined,
-        sql`(select count(*) from ${tokens}) >= 0`,
-      ))
+      .where(
+        and(
+          eq(sessions.userId, scope.userId),
+          isNull(sessions.revokedAt),
+          scope.sessionId ? eq(sessions.id, scope.sessionId) : undefined,
+          scope.exceptSessionId ? ne(sessions.id, scope.exceptSessionId) : undefined,
+          sql`(select count(*) from ${tokens}) >= 0`,
+        ),
+      )
       .returning({ id: sessions.id }),
   );
   return [tokens, ended] as const;
@@ -253,7 +283,11 @@ export async function revokeFamilyOfToken(token: string, client: ClientInfo = {}
   await db().transaction(async (tx) => {
     const ended = await endSessions({ userId: row.userId, sessionId: row.familyId }, tx);
     // A repeated logout ends nothing and records nothing.
-    if (ended.length) await recordSecurityEvent({ type: 'logout', userId: row.userId, client, details: { session_id: row.familyId } }, tx);
+    if (ended.length)
+      await recordSecurityEvent(
+        { type: 'logout', userId: row.userId, client, details: { session_id: row.familyId } },
+        tx,
+      );
   });
 }
 

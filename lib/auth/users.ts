@@ -30,13 +30,27 @@ export const normalizeEmail = (email: string) => email.trim().toLowerCase();
  * unnamed statement, parsed and planned again on every call: ~0.2 ms each here.)
  */
 const currentLookups = perPool((database) => ({
-  byEmail: database.select().from(users).where(eq(raw`lower(${users.email})`, raw.placeholder('email'))).limit(1).prepare('user_by_email'),
-  byId: database.select().from(users).where(eq(users.id, raw.placeholder('id'))).limit(1).prepare('user_by_id'),
+  byEmail: database
+    .select()
+    .from(users)
+    .where(eq(raw`lower(${users.email})`, raw.placeholder('email')))
+    .limit(1)
+    .prepare('user_by_email'),
+  byId: database
+    .select()
+    .from(users)
+    .where(eq(users.id, raw.placeholder('id')))
+    .limit(1)
+    .prepare('user_by_id'),
 }));
 
 export async function findUserByEmail(email: string, tx?: Transaction): Promise<UserRow | undefined> {
   const [user] = tx
-    ? await tx.select().from(users).where(eq(raw`lower(${users.email})`, normalizeEmail(email))).limit(1)
+    ? await tx
+        .select()
+        .from(users)
+        .where(eq(raw`lower(${users.email})`, normalizeEmail(email)))
+        .limit(1)
     : await currentLookups().byEmail.execute({ email: normalizeEmail(email) });
   return user;
 }
@@ -64,14 +78,17 @@ export const isUniqueViolation = (error: unknown) => {
 };
 
 /** Creates a user; an email that already has an account (in any case) is a 409 `email_taken`. */
-export async function createUser(values: {
-  id?: string;
-  email: string;
-  passwordHash: string;
-  fullName: string;
-  isStaff?: boolean;
-  isSuperuser?: boolean;
-}, tx: Pick<Transaction, 'insert'> = db()): Promise<UserRow> {
+export async function createUser(
+  values: {
+    id?: string;
+    email: string;
+    passwordHash: string;
+    fullName: string;
+    isStaff?: boolean;
+    isSuperuser?: boolean;
+  },
+  tx: Pick<Transaction, 'insert'> = db(),
+): Promise<UserRow> {
   try {
     const [user] = await tx
       .insert(users)
@@ -94,7 +111,11 @@ export async function createUser(values: {
 
 /** Updates the signed-in user's own profile. */
 export async function updateProfile(user: UserRow, input: { full_name: string }): Promise<UserResource> {
-  const [updated] = await db().update(users).set({ fullName: input.full_name }).where(eq(users.id, user.id)).returning();
+  const [updated] = await db()
+    .update(users)
+    .set({ fullName: input.full_name })
+    .where(eq(users.id, user.id))
+    .returning();
   if (!updated) throw problems.notAuthenticated('The account is inactive or no longer exists.');
   return serializeUser(updated);
 }

@@ -35,7 +35,11 @@ export function embed(content: string, contentType: string, headers: Record<stri
 export function acceptsGzip(acceptEncoding: string | undefined): boolean {
   if (!acceptEncoding) return false;
   return acceptEncoding.split(',').some((entry) => {
-    const [coding, ...params] = entry.trim().toLowerCase().split(';').map((part) => part.trim());
+    const [coding, ...params] = entry
+      .trim()
+      .toLowerCase()
+      .split(';')
+      .map((part) => part.trim());
     if (coding !== 'gzip' && coding !== '*') return false;
     const q = params.find((param) => param.startsWith('q='));
     return q === undefined || Number(q.slice(2)) > 0;
@@ -43,7 +47,8 @@ export function acceptsGzip(acceptEncoding: string | undefined): boolean {
 }
 
 const matchesEtag = (ifNoneMatch: string | undefined, etag: string) =>
-  !!ifNoneMatch && ifNoneMatch.split(',').some((tag) => {
+  !!ifNoneMatch &&
+  ifNoneMatch.split(',').some((tag) => {
     const value = tag.trim().replace(/^W\//, '');
     return value === '*' || value === etag;
   });
@@ -59,7 +64,12 @@ export function serveEmbedded(event: ApiEvent<unknown, unknown>, file: EmbeddedF
 
   headers['Content-Type'] = file.contentType;
   if (acceptsGzip(requestHeaders['accept-encoding'])) {
-    return { statusCode: 200, headers: { ...headers, 'Content-Encoding': 'gzip' }, body: file.gzipBase64, isBase64Encoded: true };
+    return {
+      statusCode: 200,
+      headers: { ...headers, 'Content-Encoding': 'gzip' },
+      body: file.gzipBase64,
+      isBase64Encoded: true,
+    };
   }
   let body = plain.get(file);
   if (body === undefined) {

@@ -17,8 +17,13 @@ function layout(title: string, paragraphs: string[], button?: { label: string; h
 const greeting = (fullName: string) => (fullName.trim() ? `Hi ${fullName.trim()},` : 'Hi,');
 
 /** The reset link email. */
-export function passwordResetEmail(to: { email: string; fullName: string }, link: string, expiresInMin: number): EmailMessage {
-  const expiry = expiresInMin % 60 === 0 ? `${expiresInMin / 60} hour${expiresInMin === 60 ? '' : 's'}` : `${expiresInMin} minutes`;
+export function passwordResetEmail(
+  to: { email: string; fullName: string },
+  link: string,
+  expiresInMin: number,
+): EmailMessage {
+  const expiry =
+    expiresInMin % 60 === 0 ? `${expiresInMin / 60} hour${expiresInMin === 60 ? '' : 's'}` : `${expiresInMin} minutes`;
   const subject = 'Reset your password';
   const text = [
     greeting(to.fullName),
@@ -62,8 +67,15 @@ export function passwordChangedEmail(to: { email: string; fullName: string }): E
 }
 
 /** The address verification email (at registration, and on request). */
-export function verifyEmailMessage(to: { email: string; fullName: string }, link: string, expiresInH: number): EmailMessage {
-  const expiry = expiresInH % 24 === 0 ? `${expiresInH / 24} day${expiresInH === 24 ? '' : 's'}` : `${expiresInH} hour${expiresInH === 1 ? '' : 's'}`;
+export function verifyEmailMessage(
+  to: { email: string; fullName: string },
+  link: string,
+  expiresInH: number,
+): EmailMessage {
+  const expiry =
+    expiresInH % 24 === 0
+      ? `${expiresInH / 24} day${expiresInH === 24 ? '' : 's'}`
+      : `${expiresInH} hour${expiresInH === 1 ? '' : 's'}`;
   const subject = 'Verify your email address';
   const text = [
     greeting(to.fullName),

@@ -45,7 +45,12 @@ export interface ApiContext extends Context {
 export type ApiResult = APIGatewayProxyStructuredResultV2 & { headers?: Record<string, string> };
 
 type Request<TBody, TQuery> = middy.Request<ApiEvent<TBody, TQuery>, ApiResult, Error, ApiContext>;
-export type ApiMiddleware<TBody = unknown, TQuery = unknown> = MiddlewareObj<ApiEvent<TBody, TQuery>, ApiResult, Error, ApiContext>;
+export type ApiMiddleware<TBody = unknown, TQuery = unknown> = MiddlewareObj<
+  ApiEvent<TBody, TQuery>,
+  ApiResult,
+  Error,
+  ApiContext
+>;
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -75,7 +80,10 @@ const MAX_USER_AGENT = 512;
  */
 export function clientOf(event: ApiEvent<unknown, unknown>): { ip: string; userAgent?: string } {
   const userAgent = event.headers?.['user-agent'];
-  return { ip: event.requestContext.http.sourceIp, userAgent: userAgent === undefined ? undefined : toStorableText(userAgent, MAX_USER_AGENT) };
+  return {
+    ip: event.requestContext.http.sourceIp,
+    userAgent: userAgent === undefined ? undefined : toStorableText(userAgent, MAX_USER_AGENT),
+  };
 }
 
 /** A 302 to `location` (the social sign-in redirects). */
@@ -150,7 +158,8 @@ export function toProblem(error: unknown): Problem {
   if (isMiddyHttpError(error)) {
     if (error.statusCode === 415) return problems.unsupportedMediaType();
     // The JSON parser's 422s: malformed JSON, or a forbidden __proto__ key.
-    if (error.statusCode === 422 && error.cause?.package === '@middy/http-json-body-parser') return problems.invalidJson();
+    if (error.statusCode === 422 && error.cause?.package === '@middy/http-json-body-parser')
+      return problems.invalidJson();
   }
   if (isConnectionFailure(error)) return problems.unavailable();
   // middy's early timeout, just before the Lambda's own: the request outlived every budget.
@@ -159,9 +168,20 @@ export function toProblem(error: unknown): Problem {
 }
 
 const CONNECTION_ERROR_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE',
-  'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED',
-  '57P01', '57P03', '53300', // admin shutdown, cannot connect now, too many connections
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  '57P01',
+  '57P03',
+  '53300', // admin shutdown, cannot connect now, too many connections
   '57014', // query_canceled: DB_STATEMENT_TIMEOUT_MS ran out
 ]);
 
@@ -212,7 +232,11 @@ const validation = <B, Q>(body?: z.ZodMiniType, query?: z.ZodMiniType): ApiMiddl
   before: (request) => {
     if (body) (request.event as { body: unknown }).body = validate(body, request.event.body);
     if (query) {
-      (request.event as { query: unknown }).query = validate(query, request.event.queryStringParameters ?? {}, 'Query string is invalid.');
+      (request.event as { query: unknown }).query = validate(
+        query,
+        request.event.queryStringParameters ?? {},
+        'Query string is invalid.',
+      );
     }
     // A `{id}` with text no stored row can have names nothing, as any unknown id: 404, before a lookup.
     // Not on the catch-all ($default): deployed it has no path parameters (serverless offline
@@ -234,9 +258,10 @@ export interface ApiOptions<TBody extends z.ZodMiniType | undefined, TQuery exte
 type Infer<T> = T extends z.ZodMiniType ? z.infer<T> : undefined;
 
 /** Starts a route's middy chain with the shared HTTP layer; add guards with `.use()`. */
-export function api<TBody extends z.ZodMiniType | undefined = undefined, TQuery extends z.ZodMiniType | undefined = undefined>(
-  options: ApiOptions<TBody, TQuery> = {},
-) {
+export function api<
+  TBody extends z.ZodMiniType | undefined = undefined,
+  TQuery extends z.ZodMiniType | undefined = undefined,
+>(options: ApiOptions<TBody, TQuery> = {}) {
   type B = Infer<TBody>;
   type Q = Infer<TQuery>;
   // Answer 503 half a second before the Lambda timeout kills the invocation without a response

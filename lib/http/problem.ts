@@ -87,7 +87,8 @@ export class Problem extends Error {
 
 /** Factories for the problems the contract names, with the wording clients see. */
 export const problems = {
-  validation: (errors: FieldError[], detail = 'Request body is invalid.') => new Problem('validation_error', detail, { errors }),
+  validation: (errors: FieldError[], detail = 'Request body is invalid.') =>
+    new Problem('validation_error', detail, { errors }),
   invalidJson: () => new Problem('invalid_json', 'Request body is not valid JSON.'),
   notAuthenticated: (detail = 'Authentication credentials were not provided or are invalid.') =>
     new Problem('not_authenticated', detail, { headers: { 'WWW-Authenticate': 'Bearer' } }),
@@ -95,7 +96,8 @@ export const problems = {
   invalidRefreshToken: () => new Problem('invalid_refresh_token', 'The refresh token is invalid, expired or revoked.'),
   invalidResetToken: () => new Problem('invalid_token', 'The password reset link is invalid or has expired.'),
   invalidVerificationToken: () => new Problem('invalid_token', 'The verification link is invalid or has expired.'),
-  permissionDenied: (detail = 'You do not have permission to perform this action.') => new Problem('permission_denied', detail),
+  permissionDenied: (detail = 'You do not have permission to perform this action.') =>
+    new Problem('permission_denied', detail),
   notFound: (detail = 'Not found.') => new Problem('not_found', detail),
   emailTaken: () => new Problem('email_taken', 'An account with this email already exists.'),
   emailNotVerified: () => new Problem('email_not_verified', 'Verify your email address before signing in.'),
@@ -104,13 +106,18 @@ export const problems = {
   mfaAlreadyEnabled: () => new Problem('mfa_already_enabled', 'Two-factor authentication is already enabled.'),
   mfaNotEnabled: () => new Problem('mfa_not_enabled', 'Two-factor authentication is not enabled.'),
   accountExists: () =>
-    new Problem('account_exists', 'An account with this email already exists. Sign in with your password, then link this provider.'),
+    new Problem(
+      'account_exists',
+      'An account with this email already exists. Sign in with your password, then link this provider.',
+    ),
   lastSignInMethod: () => new Problem('last_sign_in_method', 'This is the only way left to sign in to this account.'),
   methodNotAllowed: (allow: string[]) =>
     new Problem('method_not_allowed', 'Method not allowed on this route.', { headers: { Allow: allow.join(', ') } }),
-  payloadTooLarge: (maxBytes: number) => new Problem('payload_too_large', `Request body must be at most ${maxBytes} bytes.`),
+  payloadTooLarge: (maxBytes: number) =>
+    new Problem('payload_too_large', `Request body must be at most ${maxBytes} bytes.`),
   unsupportedMediaType: () => new Problem('unsupported_media_type', 'Request body must be sent as application/json.'),
-  internal: () => new Problem('internal_error', 'An unexpected error occurred. Quote the request id when reporting it.'),
+  internal: () =>
+    new Problem('internal_error', 'An unexpected error occurred. Quote the request id when reporting it.'),
   unavailable: () => new Problem('service_unavailable', 'The service is temporarily unavailable. Try again shortly.'),
   /**
    * `GET /health` with a dependency down: the contract's health report in a problem body, its

@@ -54,7 +54,9 @@ export const HealthUnavailable = z.object({
 });
 
 /** What the checks found: the whole 200 body, or the health members of the 503's. */
-export type Health = z.infer<typeof HealthReport> | Pick<z.infer<typeof HealthUnavailable>, 'status' | keyof typeof healthShape>;
+export type Health =
+  | z.infer<typeof HealthReport>
+  | Pick<z.infer<typeof HealthUnavailable>, 'status' | keyof typeof healthShape>;
 
 /** `GET /health/live`. */
 export const Liveness = z.object({ status: z.literal('ok') });

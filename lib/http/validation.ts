@@ -19,11 +19,12 @@ export function fieldErrors(issues: readonly z.core.$ZodIssue[], root = 'body'):
   return issues.map((issue) => {
     const field = issue.path.length ? issue.path.map(String).join('.') : root;
     if (issue.code === 'invalid_type') {
-      const message = issue.input === undefined
-        ? 'This field is required.'
-        : issue.input === null
-          ? 'This field may not be null.'
-          : `Must be ${TYPE_NAMES[issue.expected] ?? issue.expected}.`;
+      const message =
+        issue.input === undefined
+          ? 'This field is required.'
+          : issue.input === null
+            ? 'This field may not be null.'
+            : `Must be ${TYPE_NAMES[issue.expected] ?? issue.expected}.`;
       return { field, message };
     }
     return { field, message: issue.message };
@@ -59,7 +60,11 @@ export const UNSTORABLE_TEXT_MESSAGE = 'Must not contain U+0000 (NUL) or unpaire
  * count too: the contract ignores them, but text that is not storable is refused anywhere.
  */
 export function unstorableTextErrors(input: unknown, root = 'body'): FieldError[] {
-  interface Node { value: unknown; key?: string; parent?: Node }
+  interface Node {
+    value: unknown;
+    key?: string;
+    parent?: Node;
+  }
   const fieldOf = (node: Node): string => {
     const path: string[] = [];
     for (let n: Node | undefined = node; n?.key !== undefined; n = n.parent) path.unshift(n.key);
@@ -73,7 +78,8 @@ export function unstorableTextErrors(input: unknown, root = 'body'): FieldError[
       if (isUnstorableText(node.value)) errors.push({ field: fieldOf(node), message: UNSTORABLE_TEXT_MESSAGE });
     } else if (typeof node.value === 'object' && node.value !== null) {
       const children = Object.entries(node.value);
-      for (let i = children.length - 1; i >= 0; i--) pending.push({ value: children[i]![1], key: children[i]![0], parent: node });
+      for (let i = children.length - 1; i >= 0; i--)
+        pending.push({ value: children[i]![1], key: children[i]![0], parent: node });
     }
   }
   return errors;

@@ -30,7 +30,8 @@ async function openAdmin(): Promise<{ page: Page; problems: string[] }> {
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error' && !/status of 40[134]/.test(message.text())) problems.push(`console: ${message.text()}`);
+    if (message.type() === 'error' && !/status of 40[134]/.test(message.text()))
+      problems.push(`console: ${message.text()}`);
   });
   await page.goto(`${stack.server.url}/admin`);
   return { page, problems };
@@ -58,7 +59,13 @@ async function signIn(page: Page, account: TestAccount): Promise<void> {
 const meStatus = async (access: string) =>
   (await fetch(`${stack.server.url}/api/auth/me`, { headers: { authorization: `Bearer ${access}` } })).status;
 const refreshStatus = async (refresh: string) =>
-  (await fetch(`${stack.server.url}/api/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh }) })).status;
+  (
+    await fetch(`${stack.server.url}/api/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refresh }),
+    })
+  ).status;
 
 describeInBrowser('GET /admin', () => {
   it('serves the page as HTML under a CSP that allows exactly its own inline script and style', async () => {
@@ -85,7 +92,7 @@ describeInBrowser('GET /admin', () => {
 });
 
 describeInBrowser('the admin page in a browser', () => {
-  it('lets staff sign in, find a user and deactivate them; that user\'s access token then gets 401', async () => {
+  it("lets staff sign in, find a user and deactivate them; that user's access token then gets 401", async () => {
     const tag = uniqueTag();
     const staff = await createAccount('staff');
     const target = await createAccount('user', { fullName: `Browser Target ${tag}` });
@@ -110,7 +117,9 @@ describeInBrowser('the admin page in a browser', () => {
     await expect.poll(() => page.getByTestId('detail-identities').textContent(), EVENTUALLY).toContain('google');
 
     await page.getByTestId('action-deactivate').click();
-    await expect.poll(() => page.getByTestId('status-message').textContent(), EVENTUALLY).toBe(`Deactivated ${target.email}.`);
+    await expect
+      .poll(() => page.getByTestId('status-message').textContent(), EVENTUALLY)
+      .toBe(`Deactivated ${target.email}.`);
     await page.getByTestId('action-activate').waitFor(EVENTUALLY);
 
     expect(await meStatus(target.access)).toBe(401);
@@ -119,7 +128,7 @@ describeInBrowser('the admin page in a browser', () => {
     await page.close();
   });
 
-  it('lists a user\'s live sessions in the detail and ends one; that session\'s access token then gets 401', async () => {
+  it("lists a user's live sessions in the detail and ends one; that session's access token then gets 401", async () => {
     const tag = uniqueTag();
     const staff = await createAccount('staff');
     const target = await createAccount('user', { fullName: `Session Target ${tag}` });
@@ -136,7 +145,9 @@ describeInBrowser('the admin page in a browser', () => {
     await expect.poll(() => sessionRows.count(), EVENTUALLY).toBe(1);
     expect(await page.getByTestId('sessions-list').textContent()).toContain('vitest');
     await page.getByTestId('action-end-session').click();
-    await expect.poll(() => page.getByTestId('status-message').textContent(), EVENTUALLY).toBe(`Session ended for ${target.email}.`);
+    await expect
+      .poll(() => page.getByTestId('status-message').textContent(), EVENTUALLY)
+      .toBe(`Session ended for ${target.email}.`);
     await expect.poll(() => page.getByTestId('sessions-list').textContent(), EVENTUALLY).toContain('No live sessions.');
     expect(await meStatus(target.access)).toBe(401);
     expect(problems).toEqual([]);
@@ -146,7 +157,8 @@ describeInBrowser('the admin page in a browser', () => {
   it('tells a non-staff account it is not staff, keeps it on the sign-in form and ends the session it opened', async () => {
     const user = await createAccount('user');
     const liveSessions = async () =>
-      (await sql()`select count(*)::int as n from refresh_tokens where user_id = ${user.id} and revoked_at is null`)[0]!.n;
+      (await sql()`select count(*)::int as n from refresh_tokens where user_id = ${user.id} and revoked_at is null`)[0]!
+        .n;
     const before = await liveSessions();
 
     const { page, problems } = await openAdmin();
@@ -158,7 +170,7 @@ describeInBrowser('the admin page in a browser', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
-  it('signs in a staff member with two-factor on through the code step, and resets another user\'s two-factor', async () => {
+  it("signs in a staff member with two-factor on through the code step, and resets another user's two-factor", async () => {
     const tag = uniqueTag();
     const staff = await registerMfaAccount(await createAccount('staff'));
     const target = await registerMfaAccount(await createAccount('user', { fullName: `Browser MFA ${tag}` }));
@@ -168,7 +180,9 @@ describeInBrowser('the admin page in a browser', () => {
     await page.getByTestId('login-mfa-code').waitFor(EVENTUALLY);
     await page.getByTestId('login-mfa-code').fill('zzzz-zzzz-zzzz');
     await page.getByTestId('login-mfa-submit').click();
-    await expect.poll(() => page.getByTestId('login-error').textContent(), EVENTUALLY).toContain('invalid or has already been used');
+    await expect
+      .poll(() => page.getByTestId('login-error').textContent(), EVENTUALLY)
+      .toContain('invalid or has already been used');
     await page.getByTestId('login-mfa-code').fill(codeAt(staff.secret, 1));
     await page.getByTestId('login-mfa-submit').click();
     await expect.poll(() => page.getByTestId('signed-in-as').textContent(), EVENTUALLY).toBe(staff.email);
@@ -177,9 +191,13 @@ describeInBrowser('the admin page in a browser', () => {
     const row = page.locator(`[data-testid="user-row"][data-email="${target.email}"]`);
     await row.waitFor(EVENTUALLY);
     await openUserDetail(page, row);
-    await expect.poll(() => page.getByTestId('detail-mfa-status').textContent(), EVENTUALLY).toBe('On (authenticator app).');
+    await expect
+      .poll(() => page.getByTestId('detail-mfa-status').textContent(), EVENTUALLY)
+      .toBe('On (authenticator app).');
     await page.getByTestId('action-reset-mfa').click();
-    await expect.poll(() => page.getByTestId('status-message').textContent(), EVENTUALLY).toBe(`Two-factor authentication turned off for ${target.email}.`);
+    await expect
+      .poll(() => page.getByTestId('status-message').textContent(), EVENTUALLY)
+      .toBe(`Two-factor authentication turned off for ${target.email}.`);
     await expect.poll(() => page.getByTestId('detail-mfa-status').textContent(), EVENTUALLY).toBe('Off.');
     expect((await sql()`select mfa_enabled from users where id = ${target.id}`)[0]!.mfa_enabled).toBe(false);
     expect(problems).toEqual([]);
@@ -191,8 +209,11 @@ describeInBrowser('the admin page in a browser', () => {
     const staff = await createAccount('staff');
     const target = await createAccount('user', { fullName: `Unverified ${tag}` });
     const inbox = async () => {
-      const { emails } = (await (await fetch(`${process.env.SES_ENDPOINT}/store`)).json()) as { emails: { subject: string; destination: { to: string[] } }[] };
-      return emails.filter((e) => e.destination.to.includes(target.email) && e.subject === 'Verify your email address').length;
+      const { emails } = (await (await fetch(`${process.env.SES_ENDPOINT}/store`)).json()) as {
+        emails: { subject: string; destination: { to: string[] } }[];
+      };
+      return emails.filter((e) => e.destination.to.includes(target.email) && e.subject === 'Verify your email address')
+        .length;
     };
 
     const { page, problems } = await openAdmin();
@@ -204,14 +225,20 @@ describeInBrowser('the admin page in a browser', () => {
     await row.waitFor(EVENTUALLY);
     expect(await row.getByTestId('badge-unverified').textContent()).toBe('Unverified');
     await openUserDetail(page, row);
-    await expect.poll(() => page.getByTestId('email-verified-status').textContent(), EVENTUALLY).toBe('Email not verified.');
+    await expect
+      .poll(() => page.getByTestId('email-verified-status').textContent(), EVENTUALLY)
+      .toBe('Email not verified.');
 
     await page.getByTestId('action-resend-verification').click();
-    await expect.poll(() => page.getByTestId('status-message').textContent(), EVENTUALLY).toBe(`Verification email sent to ${target.email}.`);
+    await expect
+      .poll(() => page.getByTestId('status-message').textContent(), EVENTUALLY)
+      .toBe(`Verification email sent to ${target.email}.`);
     await expect.poll(inbox, EVENTUALLY).toBe(1);
 
     await page.getByTestId('action-mark-verified').click();
-    await expect.poll(() => page.getByTestId('email-verified-status').textContent(), EVENTUALLY).toBe('Email verified.');
+    await expect
+      .poll(() => page.getByTestId('email-verified-status').textContent(), EVENTUALLY)
+      .toBe('Email verified.');
     expect((await sql()`select email_verified from users where id = ${target.id}`)[0]!.email_verified).toBe(true);
     await page.getByTestId('user-verified-filter').selectOption('true');
     await expect.poll(() => row.getByTestId('badge-unverified').count(), EVENTUALLY).toBe(0);
@@ -222,19 +249,32 @@ describeInBrowser('the admin page in a browser', () => {
 });
 
 describeInBrowser('security events on the admin page', () => {
-  it('shows a user\'s recent events in their detail, and everyone\'s events filtered by type', async () => {
+  it("shows a user's recent events in their detail, and everyone's events filtered by type", async () => {
     const tag = uniqueTag();
     const staff = await createAccount('staff');
     const target = await createAccount('user', { fullName: `Events Target ${tag}` });
     // A failed sign-in of the target: the event staff should see.
-    const failed = await fetch(`${stack.server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: target.email, password: 'wrong-Password-1' }) });
+    const failed = await fetch(`${stack.server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: target.email, password: 'wrong-Password-1' }),
+    });
     expect(failed.status).toBe(401);
 
     const { page, problems } = await openAdmin();
     await signIn(page, staff);
     await page.getByTestId('event-row').first().waitFor(EVENTUALLY);
     await page.getByTestId('events-type').selectOption('login_failed');
-    await expect.poll(async () => [...new Set(await page.getByTestId('event-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type'))))], EVENTUALLY).toEqual(['login_failed']);
+    await expect
+      .poll(
+        async () => [
+          ...new Set(
+            await page.getByTestId('event-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type'))),
+          ),
+        ],
+        EVENTUALLY,
+      )
+      .toEqual(['login_failed']);
 
     await page.getByTestId('user-search').fill(tag);
     const row = page.locator(`[data-testid="user-row"][data-email="${target.email}"]`);

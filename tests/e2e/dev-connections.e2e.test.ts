@@ -50,8 +50,13 @@ interface Sent {
 }
 
 const post = (path: string, body: unknown) =>
-  fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const get = (path: string, access: string) => fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${access}` } });
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+const get = (path: string, access: string) =>
+  fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${access}` } });
 
 /** Every connection to the test database but the monitor's own: offline's workers are its only other clients. */
 async function connectionCount(): Promise<number> {
@@ -78,20 +83,34 @@ it(`holds fewer than ${CONNECTION_LIMIT} Postgres connections under ${CONCURRENT
     const round: Sent[] = [
       { label: 'security-events', expected: 200, response: get('/api/auth/security-events', account.access) },
       { label: 'me', expected: 200, response: get('/api/auth/me', account.access) },
-      { label: 'login', expected: 200, response: post('/api/auth/login', { email: account.email, password: STRONG_PASSWORD }) },
+      {
+        label: 'login',
+        expected: 200,
+        response: post('/api/auth/login', { email: account.email, password: STRONG_PASSWORD }),
+      },
       { label: 'sessions', expected: 200, response: get('/api/auth/sessions', account.access) },
       i < accounts.length
         ? { label: 'refresh', expected: 200, response: post('/api/auth/refresh', { refresh: account.refresh }) }
-        : { label: 'register', expected: 201, response: post('/api/auth/register', { email: uniqueEmail('dev-burst'), password: STRONG_PASSWORD, full_name: 'Dev Burst' }) },
+        : {
+            label: 'register',
+            expected: 201,
+            response: post('/api/auth/register', {
+              email: uniqueEmail('dev-burst'),
+              password: STRONG_PASSWORD,
+              full_name: 'Dev Burst',
+            }),
+          },
     ];
     sent.push(...round);
   }
 
   let done = false;
-  const settled = Promise.all(sent.map(async ({ label, expected, response }) => {
-    const res = await response;
-    return { label, expected, status: res.status, body: await res.text() };
-  })).finally(() => (done = true));
+  const settled = Promise.all(
+    sent.map(async ({ label, expected, response }) => {
+      const res = await response;
+      return { label, expected, status: res.status, body: await res.text() };
+    }),
+  ).finally(() => (done = true));
   let peak = 0;
   let samples = 0;
   while (!done) {
@@ -102,7 +121,10 @@ it(`holds fewer than ${CONNECTION_LIMIT} Postgres connections under ${CONCURRENT
   const results = await settled;
 
   const summary = `peak of ${peak} connections over ${samples} samples`;
-  expect(results.filter(({ status, expected }) => status !== expected), summary).toEqual([]);
+  expect(
+    results.filter(({ status, expected }) => status !== expected),
+    summary,
+  ).toEqual([]);
   // Non-zero: the sampler saw the workers' connections at all (a wrong filter would pass at 0).
   expect(samples).toBeGreaterThan(1);
   expect(peak).toBeGreaterThan(0);

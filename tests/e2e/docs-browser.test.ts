@@ -13,7 +13,10 @@ import { STRONG_PASSWORD, uniqueEmail } from '../helpers/users.js';
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 
-const stack = useOfflineStack({ env: { RATE_LIMIT_REGISTER: 'off', RATE_LIMIT_LOGIN: 'off', RATE_LIMIT_LOGIN_IP: 'off' }, browser: true });
+const stack = useOfflineStack({
+  env: { RATE_LIMIT_REGISTER: 'off', RATE_LIMIT_LOGIN: 'off', RATE_LIMIT_LOGIN_IP: 'off' },
+  browser: true,
+});
 let context: BrowserContext;
 let access: string;
 /** Every URL the pages asked for. */
@@ -54,7 +57,9 @@ describeInBrowser('the documentation pages in a browser', () => {
     const page = await context.newPage();
     await page.goto(`${stack.server.url}/api/docs`);
 
-    const login = page.locator('.opblock-post', { has: page.locator('.opblock-summary-path', { hasText: /^\/api\/auth\/login$/ }) });
+    const login = page.locator('.opblock-post', {
+      has: page.locator('.opblock-summary-path', { hasText: /^\/api\/auth\/login$/ }),
+    });
     await expect.poll(() => login.count(), { timeout: 30_000 }).toBe(1);
     await expect.poll(() => page.locator('.opblock').count()).toBeGreaterThanOrEqual(20);
     expect(await login.locator('.opblock-summary-description').innerText()).toBe('Sign in with email and password');
@@ -71,7 +76,9 @@ describeInBrowser('the documentation pages in a browser', () => {
     await me.locator('button.execute').click();
     const status = me.locator('.live-responses-table .response .response-col_status').first();
     await expect.poll(() => status.innerText(), { timeout: 20_000 }).toBe('200');
-    expect(await me.locator('.live-responses-table .microlight').first().innerText()).toContain('"full_name": "Docs Reader"');
+    expect(await me.locator('.live-responses-table .microlight').first().innerText()).toContain(
+      '"full_name": "Docs Reader"',
+    );
 
     await status.scrollIntoViewIfNeeded();
     await page.screenshot({ path: new URL('swagger-ui.png', ARTIFACTS).pathname, fullPage: false });
@@ -82,7 +89,9 @@ describeInBrowser('the documentation pages in a browser', () => {
   it('ReDoc renders every operation with no script or style blocked', async () => {
     const page = await context.newPage();
     await page.goto(`${stack.server.url}/api/redoc`);
-    await expect.poll(() => page.getByText('Sign in with email and password').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.getByText('Sign in with email and password').count(), { timeout: 30_000 })
+      .toBeGreaterThan(0);
     await expect.poll(() => page.locator('[data-section-id^="operation/"]').count()).toBeGreaterThanOrEqual(20);
     expect(await page.locator('[data-section-id="operation/login"]').innerText()).toContain('/api/auth/login');
 

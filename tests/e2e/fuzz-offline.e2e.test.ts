@@ -23,23 +23,42 @@ import { registerAccount } from '../helpers/users.js';
 const RUNS = Number(process.env.FUZZ_OFFLINE_RUNS ?? 500);
 const BATCH = 4;
 const RATE_LIMITS_OFF = Object.fromEntries(
-  CONFIG_VARIABLES.filter((name) => name.startsWith('RATE_LIMIT_') && name !== 'RATE_LIMIT_TIMEOUT_MS').map((name) => [name, 'off']),
+  CONFIG_VARIABLES.filter((name) => name.startsWith('RATE_LIMIT_') && name !== 'RATE_LIMIT_TIMEOUT_MS').map((name) => [
+    name,
+    'off',
+  ]),
 );
 
 /** A header value as a raw HTTP client can put it on the wire: its UTF-8 bytes, minus control characters HTTP forbids. */
-const wireHeader = (value: string) => Buffer.from(value, 'utf8').toString('latin1').replace(/[\0-\x08\x0a-\x1f\x7f]/g, '').trim();
+const wireHeader = (value: string) =>
+  Buffer.from(value, 'utf8')
+    .toString('latin1')
+    .replace(/[\0-\x08\x0a-\x1f\x7f]/g, '')
+    .trim();
 
 /** Lone surrogates as U+FFFD. */
-const wellFormed = (value: string) => value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+const wellFormed = (value: string) =>
+  value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 
 /** The generated request as it can travel over HTTP (what the gateway will see). */
 function overHttp(request: FuzzRequest): FuzzRequest {
-  const pathParameters = Object.fromEntries(Object.entries(request.pathParameters).map(([name, value]) => [name, wellFormed(value)]));
+  const pathParameters = Object.fromEntries(
+    Object.entries(request.pathParameters).map(([name, value]) => [name, wellFormed(value)]),
+  );
   const rawPath = fillPath(request.op.path, pathParameters) + (request.rawPath.endsWith('/') ? '/' : '');
   const method = ['HEAD', 'TRACE', 'OPTIONS'].includes(request.method) ? 'GET' : request.method;
   const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, wireHeader(value)]));
-  if (headers['content-type'] !== undefined && !/^[\w.+-]+\/[\w.+-]+\s*(;.*)?$/.test(headers['content-type'])) headers['content-type'] = 'application/x-unparsed';
-  return { ...request, method, rawPath, pathParameters, headers, isBase64Encoded: false, body: method === 'GET' ? undefined : request.body };
+  if (headers['content-type'] !== undefined && !/^[\w.+-]+\/[\w.+-]+\s*(;.*)?$/.test(headers['content-type']))
+    headers['content-type'] = 'application/x-unparsed';
+  return {
+    ...request,
+    method,
+    rawPath,
+    pathParameters,
+    headers,
+    isBase64Encoded: false,
+    body: method === 'GET' ? undefined : request.body,
+  };
 }
 
 const stack = useOfflineStack({ env: RATE_LIMITS_OFF });
@@ -73,13 +92,18 @@ describe('fuzz: every route over HTTP through serverless offline', () => {
   it(`any request (${RUNS} runs) gets a documented answer, never a 500`, async () => {
     let sent = 0;
     const batch = fc.array(anyRequest(pool).map(overHttp), { minLength: BATCH, maxLength: BATCH });
-    await assertSeeded('any request over HTTP', batch, async (requests) => {
-      const responses = await Promise.all(requests.map(send));
-      sent += requests.length;
-      requests.forEach((request, i) => {
-        checkResponse(request, responses[i]!);
-      });
-    }, Math.ceil(RUNS / BATCH));
+    await assertSeeded(
+      'any request over HTTP',
+      batch,
+      async (requests) => {
+        const responses = await Promise.all(requests.map(send));
+        sent += requests.length;
+        requests.forEach((request, i) => {
+          checkResponse(request, responses[i]!);
+        });
+      },
+      Math.ceil(RUNS / BATCH),
+    );
     expect(sent).toBeGreaterThanOrEqual(Math.min(RUNS, 500));
   }, 300_000);
 });

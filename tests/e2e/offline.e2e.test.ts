@@ -9,7 +9,10 @@ describe('end to end through serverless offline', () => {
       const res = await fetch(`${stack.server.url}${path}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('x-request-id')).toBeTruthy();
-      expect(await res.json()).toMatchObject({ status: 'ok', checks: { database: { status: 'ok' }, redis: { status: 'ok' } } });
+      expect(await res.json()).toMatchObject({
+        status: 'ok',
+        checks: { database: { status: 'ok' }, redis: { status: 'ok' } },
+      });
     }
   });
 
@@ -27,12 +30,16 @@ describe('end to end through serverless offline', () => {
   // serverless-offline is patched (patches/, docs/local-development.md) so that these match what
   // API Gateway does deployed.
   it('passes a JSON-string body to the function raw, as API Gateway does: 400 validation_error', async () => {
-    const res = await fetch(`${stack.server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '"text"' });
+    const res = await fetch(`${stack.server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '"text"',
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: 'validation_error', errors: [{ field: 'body' }] });
   });
 
-  it('adds no CORS headers of its own: a foreign Origin gets none, an allowed one gets the function\'s', async () => {
+  it("adds no CORS headers of its own: a foreign Origin gets none, an allowed one gets the function's", async () => {
     const foreign = await fetch(`${stack.server.url}/health/live`, { headers: { origin: 'https://evil.example' } });
     const preflight = await fetch(`${stack.server.url}/api/auth/login`, {
       method: 'OPTIONS',

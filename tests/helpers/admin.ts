@@ -10,7 +10,10 @@ export type Role = 'user' | 'staff' | 'superuser';
  * Creates an account with `role` and a first session (token pair), issued directly rather than
  * through the login route, so that admin tests never depend on the login rate limits.
  */
-export async function createAccount(role: Role, overrides: { email?: string; fullName?: string } = {}): Promise<TestAccount> {
+export async function createAccount(
+  role: Role,
+  overrides: { email?: string; fullName?: string } = {},
+): Promise<TestAccount> {
   const fullName = overrides.fullName ?? `Test ${role}`;
   const user = await createUser({
     email: overrides.email ?? uniqueEmail(role),

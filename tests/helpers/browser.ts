@@ -9,7 +9,15 @@ import { describe } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const INSTALL = 'apt-get install chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 const skipped = () => !existsSync(CHROMIUM) && process.env.CI !== 'true';
 let announced = false;
@@ -19,7 +27,9 @@ export function describeInBrowser(name: string, tests: () => void): void {
   const skip = skipped();
   if (skip && !announced) {
     announced = true;
-    console.warn(`Browser tests skipped: ${CHROMIUM} is missing. Install it with \`${INSTALL}\` (under CI=true they are mandatory).`);
+    console.warn(
+      `Browser tests skipped: ${CHROMIUM} is missing. Install it with \`${INSTALL}\` (under CI=true they are mandatory).`,
+    );
   }
   describe.skipIf(skip)(name, tests);
 }

@@ -37,7 +37,10 @@ const pointer = (...segments: string[]) => `/${segments.map(escapeSegment).join(
 function resolve(node: Json, at: string): { node: Json; at: string } {
   if (typeof node.$ref !== 'string') return { node, at };
   const target = node.$ref.slice(1);
-  const found = target.split('/').slice(1).reduce<Json>((n, part) => n?.[part.replace(/~1/g, '/').replace(/~0/g, '~')], spec);
+  const found = target
+    .split('/')
+    .slice(1)
+    .reduce<Json>((n, part) => n?.[part.replace(/~1/g, '/').replace(/~0/g, '~')], spec);
   expect(found, `unresolvable ${node.$ref}`).toBeDefined();
   return resolve(found, target);
 }
@@ -74,7 +77,10 @@ function documentedResponse(method: string, path: string, status: number): { nod
   }
   const responses: Json = operation.responses;
   const key = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => k in responses);
-  expect(key, `${method} ${path} answered ${status}, which openapi.yaml does not document (it has ${Object.keys(responses).join(', ')})`).toBeDefined();
+  expect(
+    key,
+    `${method} ${path} answered ${status}, which openapi.yaml does not document (it has ${Object.keys(responses).join(', ')})`,
+  ).toBeDefined();
   return resolve(responses[key!], pointer('paths', path, method.toLowerCase(), 'responses', key!));
 }
 
@@ -91,17 +97,23 @@ export function expectMatchesSpec(method: string, pathTemplate: string, response
     if (header.required) expect(value, `${where}: required header ${name} is missing`).toBeDefined();
     if (value !== undefined && header.schema?.type === 'integer') {
       expect(value, `${where}: header ${name} must be an integer`).toMatch(/^\d+$/);
-      if (header.schema.minimum !== undefined) expect(Number(value), `${where}: header ${name}`).toBeGreaterThanOrEqual(header.schema.minimum);
+      if (header.schema.minimum !== undefined)
+        expect(Number(value), `${where}: header ${name}`).toBeGreaterThanOrEqual(header.schema.minimum);
     }
   }
 
   const content: Json | undefined = documented.content;
   if (!content) {
-    expect(response.rawBody ?? (response.body === undefined ? '' : response.body), `${where}: documented without a body`).toBe('');
+    expect(
+      response.rawBody ?? (response.body === undefined ? '' : response.body),
+      `${where}: documented without a body`,
+    ).toBe('');
     return;
   }
   const contentType = (response.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  expect(Object.keys(content), `${where}: Content-Type ${contentType || '(none)'} is not documented`).toContain(contentType);
+  expect(Object.keys(content), `${where}: Content-Type ${contentType || '(none)'} is not documented`).toContain(
+    contentType,
+  );
   const schema = content[contentType].schema as Json | undefined;
   if (!schema) return;
   let body = response.body;
@@ -112,13 +124,18 @@ export function expectMatchesSpec(method: string, pathTemplate: string, response
   }
   const validate = validator(`${at}/content/${escapeSegment(contentType)}/schema`);
   const valid = validate(body);
-  expect(valid, `${where}: body does not match openapi.yaml:\n${ajv.errorsText(validate.errors, { separator: '\n' })}\n${JSON.stringify(body, null, 2)}`).toBe(true);
+  expect(
+    valid,
+    `${where}: body does not match openapi.yaml:\n${ajv.errorsText(validate.errors, { separator: '\n' })}\n${JSON.stringify(body, null, 2)}`,
+  ).toBe(true);
 }
 
 /** Every documented operation, as `METHOD /path`. */
 export function documentedRoutes(): string[] {
   const methods = ['get', 'put', 'post', 'patch', 'delete', 'head', 'options', 'trace'];
   return Object.entries<Json>(spec.paths).flatMap(([path, item]) =>
-    Object.keys(item).filter((key) => methods.includes(key)).map((method) => `${method.toUpperCase()} ${path}`),
+    Object.keys(item)
+      .filter((key) => methods.includes(key))
+      .map((method) => `${method.toUpperCase()} ${path}`),
   );
 }

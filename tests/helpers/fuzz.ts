@@ -53,10 +53,42 @@ export interface FuzzRequest {
 export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE'];
 
 const NASTY = [
-  '', ' ', '\u0000', 'a\u0000b', '\ud800', 'x\udfff', '\udc00\ud800', '😀', 'é', '\u202e', '\ufeff', '\u2028',
-  "' OR 1=1 --", "'; drop table users; --", '%', '_', '\\', '%00', '../../etc/passwd', '<script>alert(1)</script>',
-  '${7*7}', '{{7*7}}', 'null', 'undefined', '__proto__', 'constructor', 'NaN', '1e309', '-0', '9'.repeat(40),
-  ' Ann@Example.COM ', 'a@b', '@', 'x'.repeat(255), 'y'.repeat(5000), '\r\nX-Injected: 1',
+  '',
+  ' ',
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  'x\udfff',
+  '\udc00\ud800',
+  '😀',
+  'é',
+  '\u202e',
+  '\ufeff',
+  '\u2028',
+  "' OR 1=1 --",
+  "'; drop table users; --",
+  '%',
+  '_',
+  '\\',
+  '%00',
+  '../../etc/passwd',
+  '<script>alert(1)</script>',
+  '${7*7}',
+  '{{7*7}}',
+  'null',
+  'undefined',
+  '__proto__',
+  'constructor',
+  'NaN',
+  '1e309',
+  '-0',
+  '9'.repeat(40),
+  ' Ann@Example.COM ',
+  'a@b',
+  '@',
+  'x'.repeat(255),
+  'y'.repeat(5000),
+  '\r\nX-Injected: 1',
 ];
 
 /** One UTF-16 unit or code point, with NUL and lone surrogates well represented. */
@@ -76,7 +108,11 @@ export const text: fc.Arbitrary<string> = fc.oneof(
 
 /** Text that Postgres cannot store or that is not Unicode: NUL or a lone surrogate somewhere in it. */
 export const unstorableText: fc.Arbitrary<string> = fc
-  .tuple(fc.string({ maxLength: 8 }), fc.constantFrom('\u0000', '\ud800', '\udbff', '\udc00', '\udfff'), fc.string({ maxLength: 8 }))
+  .tuple(
+    fc.string({ maxLength: 8 }),
+    fc.constantFrom('\u0000', '\ud800', '\udbff', '\udc00', '\udfff'),
+    fc.string({ maxLength: 8 }),
+  )
   .map((parts) => parts.join(''));
 
 /** Any JSON value, small. */
@@ -88,7 +124,8 @@ const anyJson: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.dictionary(text, text, { maxKeys: 3 }) },
 );
 
-const base64url = (bytes: number) => fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString('base64url'));
+const base64url = (bytes: number) =>
+  fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString('base64url'));
 
 /** A JWT-looking string that is not a valid token of ours. */
 const fakeJwt = fc.oneof(
@@ -100,8 +137,13 @@ const fakeJwt = fc.oneof(
 /** Values that pass a documented body field's rules, often enough to reach the code behind them. */
 function goodValue(name: string, schema: Record<string, any>, pool: FuzzPool): fc.Arbitrary<unknown> {
   const good: fc.Arbitrary<unknown>[] = [];
-  if (/email/.test(name)) good.push(fc.constantFrom(...pool.emails), fc.nat(10_000).map((n) => `fuzz-${n}@example.com`));
-  if (/password/.test(name)) good.push(fc.constantFrom(pool.password, pool.password, 'Fuzzed-Passphrase-8841', 'short', '12345678901'));
+  if (/email/.test(name))
+    good.push(
+      fc.constantFrom(...pool.emails),
+      fc.nat(10_000).map((n) => `fuzz-${n}@example.com`),
+    );
+  if (/password/.test(name))
+    good.push(fc.constantFrom(pool.password, pool.password, 'Fuzzed-Passphrase-8841', 'short', '12345678901'));
   if (/refresh|token/.test(name)) good.push(fc.constantFrom(...pool.refresh), fakeJwt, base64url(32));
   if (/name/.test(name)) good.push(fc.constantFrom('Fuzz Person', 'Ann Lee'));
   if (schema.type === 'boolean') good.push(fc.boolean());
@@ -118,31 +160,61 @@ const fieldValue = (name: string, schema: Record<string, any>, pool: FuzzPool): 
 /** A documented query parameter's value (always a string on the wire). */
 function queryValue(schema: Record<string, any>): fc.Arbitrary<string> {
   const good: fc.Arbitrary<string>[] = [text, unstorableText];
-  if (schema.type === 'integer') good.push(fc.integer({ min: -3, max: 300 }).map(String), fc.constantFrom('1', '2147483647', '2147483648', '1.5', '1e3', ' 2 '));
+  if (schema.type === 'integer')
+    good.push(
+      fc.integer({ min: -3, max: 300 }).map(String),
+      fc.constantFrom('1', '2147483647', '2147483648', '1.5', '1e3', ' 2 '),
+    );
   if (Array.isArray(schema.enum)) good.push(fc.constantFrom(...schema.enum.map(String)));
   return fc.oneof(...good);
 }
 
 const SPECIAL_BODIES = [
-  '', '{', '{"a":', 'null', '"text"', '[]', '0', 'true', '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"x":1}}}',
-  '\ufeff{}', '{"email":"a@b.c"} trailing', '{"a":1,"a":2}', `{"a":"${'x'.repeat(17 * 1024)}"}`,
-  `${'['.repeat(5000)}${']'.repeat(5000)}`, `${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}`, '{"email":"\\ud800","password":"\\u0000"}',
+  '',
+  '{',
+  '{"a":',
+  'null',
+  '"text"',
+  '[]',
+  '0',
+  'true',
+  '{"__proto__":{"polluted":1}}',
+  '{"constructor":{"prototype":{"x":1}}}',
+  '\ufeff{}',
+  '{"email":"a@b.c"} trailing',
+  '{"a":1,"a":2}',
+  `{"a":"${'x'.repeat(17 * 1024)}"}`,
+  `${'['.repeat(5000)}${']'.repeat(5000)}`,
+  `${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}`,
+  '{"email":"\\ud800","password":"\\u0000"}',
 ];
 
 /** Every documented field, mostly with values that pass: the request reaches the route's own code. */
 function plausibleBody(op: Operation, pool: FuzzPool): fc.Arbitrary<string | undefined> {
   if (!op.bodyFields) return fc.constant(undefined);
-  const fields = Object.entries(op.bodyFields).map(([name, schema]) => [
-    name,
-    fc.oneof({ weight: 12, arbitrary: goodValue(name, schema, pool) }, { weight: 1, arbitrary: unstorableText }, { weight: 1, arbitrary: anyJson }),
-  ] as const);
+  const fields = Object.entries(op.bodyFields).map(
+    ([name, schema]) =>
+      [
+        name,
+        fc.oneof(
+          { weight: 12, arbitrary: goodValue(name, schema, pool) },
+          { weight: 1, arbitrary: unstorableText },
+          { weight: 1, arbitrary: anyJson },
+        ),
+      ] as const,
+  );
   return fc.record(Object.fromEntries(fields), { requiredKeys: [] }).map((body) => JSON.stringify(body));
 }
 
 function bodyFor(op: Operation, pool: FuzzPool): fc.Arbitrary<string | undefined> {
   const fields = op.bodyFields ?? {};
-  const known = fc.record(Object.fromEntries(Object.entries(fields).map(([name, schema]) => [name, fieldValue(name, schema, pool)])), { requiredKeys: [] });
-  const object = fc.tuple(known, fc.option(fc.dictionary(text, anyJson, { maxKeys: 2 }), { freq: 4 })).map(([k, extra]) => JSON.stringify({ ...extra, ...k }));
+  const known = fc.record(
+    Object.fromEntries(Object.entries(fields).map(([name, schema]) => [name, fieldValue(name, schema, pool)])),
+    { requiredKeys: [] },
+  );
+  const object = fc
+    .tuple(known, fc.option(fc.dictionary(text, anyJson, { maxKeys: 2 }), { freq: 4 }))
+    .map(([k, extra]) => JSON.stringify({ ...extra, ...k }));
   return fc.oneof(
     { weight: op.bodyFields ? 8 : 1, arbitrary: object },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)) },
@@ -153,9 +225,20 @@ function bodyFor(op: Operation, pool: FuzzPool): fc.Arbitrary<string | undefined
 }
 
 const CONTENT_TYPES = [
-  'application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'application/json;charset=UTF-8', 'application/problem+json',
-  'application/vnd.api+json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1',
-  '', 'application/jsonx', ';;;', '*/*',
+  'application/json',
+  'application/json; charset=utf-8',
+  'APPLICATION/JSON',
+  'application/json;charset=UTF-8',
+  'application/problem+json',
+  'application/vnd.api+json',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=latin1',
+  '',
+  'application/jsonx',
+  ';;;',
+  '*/*',
 ];
 
 function authorization(op: Operation, pool: FuzzPool): fc.Arbitrary<string | undefined> {
@@ -167,7 +250,17 @@ function authorization(op: Operation, pool: FuzzPool): fc.Arbitrary<string | und
     { weight: 1, arbitrary: access.map((t) => tamper(t)).map((t) => `Bearer ${t}`) },
     { weight: 1, arbitrary: fakeJwt.map((t) => `Bearer ${t}`) },
     { weight: 1, arbitrary: access.map((t) => `bearer  ${t}`) },
-    { weight: 1, arbitrary: fc.constantFrom('Bearer', 'Bearer ', 'Basic Zm9vOmJhcg==', `Bearer ${'x'.repeat(8192)}`, 'Bearer a.b.c', 'Token abc') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        'Bearer',
+        'Bearer ',
+        'Basic Zm9vOmJhcg==',
+        `Bearer ${'x'.repeat(8192)}`,
+        'Bearer a.b.c',
+        'Token abc',
+      ),
+    },
     { weight: 1, arbitrary: text },
   );
 }
@@ -179,9 +272,16 @@ const tamper = (token: string) => {
 };
 
 function pathValue(name: string, pool: FuzzPool): fc.Arbitrary<string> {
-  const good: fc.Arbitrary<string>[] = [fc.uuid(), text, unstorableText, fc.constantFrom('...', '.hidden', 'not-a-uuid', '00000000-0000-0000-0000-000000000000')];
-  if (name === 'id' && pool.userIds.length) good.push(fc.constantFrom(...pool.userIds), fc.constantFrom(...pool.userIds));
-  if (name === 'file') good.push(fc.constantFrom('swagger-ui.css', 'swagger-ui-bundle.js', 'redoc.standalone.js', 'index.html'));
+  const good: fc.Arbitrary<string>[] = [
+    fc.uuid(),
+    text,
+    unstorableText,
+    fc.constantFrom('...', '.hidden', 'not-a-uuid', '00000000-0000-0000-0000-000000000000'),
+  ];
+  if (name === 'id' && pool.userIds.length)
+    good.push(fc.constantFrom(...pool.userIds), fc.constantFrom(...pool.userIds));
+  if (name === 'file')
+    good.push(fc.constantFrom('swagger-ui.css', 'swagger-ui-bundle.js', 'redoc.standalone.js', 'index.html'));
   // Never empty, `.` or `..`: `/api/admin/users/` (and what a client normalizes `/users/.` to) is
   // another route, the list, not this one with an odd id.
   return fc.oneof(...good).filter((value) => value !== '' && value !== '.' && value !== '..');
@@ -196,7 +296,10 @@ function plausibleRequest(op: Operation, pool: FuzzPool): fc.Arbitrary<FuzzReque
   return fc
     .record({
       pathParameters: fc.record(Object.fromEntries(op.pathParams.map((name) => [name, pathValue(name, pool)]))),
-      query: fc.record(Object.fromEntries(Object.entries(op.queryParams).map(([name, schema]) => [name, queryValue(schema)])), { requiredKeys: [] }),
+      query: fc.record(
+        Object.fromEntries(Object.entries(op.queryParams).map(([name, schema]) => [name, queryValue(schema)])),
+        { requiredKeys: [] },
+      ),
       authorization: op.bearer ? fc.constantFrom(...pool.access).map((t) => `Bearer ${t}`) : fc.constant(undefined),
       body: plausibleBody(op, pool),
       userAgent: fc.oneof(fc.constant('fuzz'), text, unstorableText),
@@ -205,30 +308,54 @@ function plausibleRequest(op: Operation, pool: FuzzPool): fc.Arbitrary<FuzzReque
       const headers: Record<string, string> = { 'user-agent': userAgent };
       if (authorization) headers.authorization = authorization;
       if (body !== undefined) headers['content-type'] = 'application/json';
-      return { op, method: op.method, rawPath: fillPath(op.path, pathParameters), pathParameters, query: query as Record<string, string>, headers, body, isBase64Encoded: false };
+      return {
+        op,
+        method: op.method,
+        rawPath: fillPath(op.path, pathParameters),
+        pathParameters,
+        query: query as Record<string, string>,
+        headers,
+        body,
+        isBase64Encoded: false,
+      };
     });
 }
 
 /** Any method, headers, query and body on `op`'s path. */
 function hostileRequest(op: Operation, pool: FuzzPool): fc.Arbitrary<FuzzRequest> {
   const pathParameters = fc.record(Object.fromEntries(op.pathParams.map((name) => [name, pathValue(name, pool)])));
-  const query = fc.tuple(
-    fc.record(Object.fromEntries(Object.entries(op.queryParams).map(([name, schema]) => [name, queryValue(schema)])), { requiredKeys: [] }),
-    fc.option(fc.dictionary(text, text, { maxKeys: 2 }), { freq: 4 }),
-  ).map(([documented, extra]) => ({ ...extra, ...documented }) as Record<string, string>);
+  const query = fc
+    .tuple(
+      fc.record(
+        Object.fromEntries(Object.entries(op.queryParams).map(([name, schema]) => [name, queryValue(schema)])),
+        { requiredKeys: [] },
+      ),
+      fc.option(fc.dictionary(text, text, { maxKeys: 2 }), { freq: 4 }),
+    )
+    .map(([documented, extra]) => ({ ...extra, ...documented }) as Record<string, string>);
   const optionalHeader = (arbitrary: fc.Arbitrary<string>, freq = 3) => fc.option(arbitrary, { freq, nil: undefined });
   const headers = fc.record({
     authorization: authorization(op, pool),
-    'content-type': fc.oneof({ weight: 6, arbitrary: fc.constantFrom('application/json', 'application/json; charset=utf-8') }, { weight: 3, arbitrary: fc.constantFrom(...CONTENT_TYPES) }, { weight: 1, arbitrary: text }, { weight: 2, arbitrary: fc.constant(undefined) }),
+    'content-type': fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom('application/json', 'application/json; charset=utf-8') },
+      { weight: 3, arbitrary: fc.constantFrom(...CONTENT_TYPES) },
+      { weight: 1, arbitrary: text },
+      { weight: 2, arbitrary: fc.constant(undefined) },
+    ),
     'user-agent': fc.oneof(fc.constant('fuzz'), text, fc.constant(undefined)),
     origin: optionalHeader(fc.oneof(fc.constantFrom('http://localhost:3000', 'https://evil.example', 'null'), text)),
     'if-none-match': optionalHeader(fc.oneof(fc.constantFrom('*', '"abc"', 'W/"x"'), text)),
-    'accept-encoding': optionalHeader(fc.oneof(fc.constantFrom('gzip', 'br', 'gzip, deflate, br', 'identity;q=0', '*'), text)),
+    'accept-encoding': optionalHeader(
+      fc.oneof(fc.constantFrom('gzip', 'br', 'gzip, deflate, br', 'identity;q=0', '*'), text),
+    ),
     'x-forwarded-for': optionalHeader(fc.oneof(fc.ipV4(), text), 5),
   });
   return fc
     .record({
-      method: fc.oneof({ weight: 6, arbitrary: fc.constant(op.method) }, { weight: 1, arbitrary: fc.constantFrom(...METHODS) }),
+      method: fc.oneof(
+        { weight: 6, arbitrary: fc.constant(op.method) },
+        { weight: 1, arbitrary: fc.constantFrom(...METHODS) },
+      ),
       slash: fc.boolean(),
       pathParameters,
       query,
@@ -238,7 +365,9 @@ function hostileRequest(op: Operation, pool: FuzzPool): fc.Arbitrary<FuzzRequest
     })
     .map(({ method, slash, pathParameters, query, headers, body, encoding }) => {
       const path = fillPath(op.path, pathParameters);
-      const cleanHeaders = Object.fromEntries(Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined));
+      const cleanHeaders = Object.fromEntries(
+        Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      );
       const base64 = encoding !== 'plain' && body !== undefined;
       return {
         op,
@@ -273,26 +402,56 @@ export function allowedStatuses(request: FuzzRequest): Set<number> {
 // Driver, SQL and runtime text that must never reach a client.
 const LEAK = new RegExp(
   [
-    String.raw`\n\s+at `, String.raw`\bat [\w.$<>]+ \(`, 'node_modules', String.raw`\.[cm]?[jt]s:\d+`, String.raw`\bselect\b[^"]*\bfrom\b`,
-    String.raw`\binsert into\b`, String.raw`\bdelete from\b`, 'syntax error', 'violates', 'duplicate key', 'invalid byte sequence',
-    'invalid input syntax', 'PostgresError', 'ECONN', 'ETIMEDOUT', 'relation "', 'column "', 'ZodError', 'TypeError', 'ReferenceError',
-    'RangeError', 'SyntaxError', 'is not a function', 'cannot read propert', 'undefined is not', 'ReplyError', 'ERR ',
+    String.raw`\n\s+at `,
+    String.raw`\bat [\w.$<>]+ \(`,
+    'node_modules',
+    String.raw`\.[cm]?[jt]s:\d+`,
+    String.raw`\bselect\b[^"]*\bfrom\b`,
+    String.raw`\binsert into\b`,
+    String.raw`\bdelete from\b`,
+    'syntax error',
+    'violates',
+    'duplicate key',
+    'invalid byte sequence',
+    'invalid input syntax',
+    'PostgresError',
+    'ECONN',
+    'ETIMEDOUT',
+    'relation "',
+    'column "',
+    'ZodError',
+    'TypeError',
+    'ReferenceError',
+    'RangeError',
+    'SyntaxError',
+    'is not a function',
+    'cannot read propert',
+    'undefined is not',
+    'ReplyError',
+    'ERR ',
   ].join('|'),
   'i',
 );
 
 /** Every string a request carries, so that an error message echoing the input is not taken for a leak. */
 function echoes(request: FuzzRequest): string[] {
-  const strings = [...Object.entries(request.query).flat(), ...Object.values(request.pathParameters), ...Object.values(request.headers)];
+  const strings = [
+    ...Object.entries(request.query).flat(),
+    ...Object.values(request.pathParameters),
+    ...Object.values(request.headers),
+  ];
   const walk = (value: unknown) => {
     if (typeof value === 'string') strings.push(value);
-    else if (value && typeof value === 'object') for (const [key, child] of Object.entries(value)) {
-      strings.push(key);
-      walk(child);
-    }
+    else if (value && typeof value === 'object')
+      for (const [key, child] of Object.entries(value)) {
+        strings.push(key);
+        walk(child);
+      }
   };
   try {
-    walk(JSON.parse(request.isBase64Encoded ? Buffer.from(request.body ?? '', 'base64').toString() : (request.body ?? '')));
+    walk(
+      JSON.parse(request.isBase64Encoded ? Buffer.from(request.body ?? '', 'base64').toString() : (request.body ?? '')),
+    );
   } catch {
     if (request.body) strings.push(request.body);
   }
@@ -309,8 +468,15 @@ export interface FuzzResponse extends ResponseLike {
  * A Lambda result as a client sees it: base64 decoded, `Content-Encoding` undone, header names
  * lower-cased, a JSON body parsed (a JSON content type whose body does not parse fails the run).
  */
-export function readResult(result: { statusCode: number; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean }): FuzzResponse {
-  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+export function readResult(result: {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body?: string;
+  isBase64Encoded?: boolean;
+}): FuzzResponse {
+  const headers = Object.fromEntries(
+    Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+  );
   let bytes = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');
   if (headers['content-encoding'] === 'gzip') bytes = gunzipSync(bytes);
   if (headers['content-encoding'] === 'br') bytes = brotliDecompressSync(bytes);
@@ -327,7 +493,9 @@ export function bodyOf(status: number, headers: Record<string, string>, rawBody:
 export function checkResponse(request: FuzzRequest, response: FuzzResponse): void {
   const { op } = routeOf(request);
   const where = `${request.method} ${request.rawPath} (${op ? `${op.method} ${op.path}` : 'catch-all'}) → ${response.status}`;
-  expect([...allowedStatuses(request)], `${where}: undocumented status\n${response.rawBody.slice(0, 2000)}`).toContain(response.status);
+  expect([...allowedStatuses(request)], `${where}: undocumented status\n${response.rawBody.slice(0, 2000)}`).toContain(
+    response.status,
+  );
   if (request.method === 'OPTIONS' && !op) {
     expect(response.rawBody, `${where}: a preflight has no body`).toBe('');
     return;
@@ -344,12 +512,23 @@ export function checkResponse(request: FuzzRequest, response: FuzzResponse): voi
 }
 
 /** How a fuzz run is seeded: `FUZZ_SEED` replays one; otherwise a new seed each run. */
-export const fuzzSeed = (): number => (process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : (Date.now() ^ (Math.random() * 0x7fffffff)) | 0);
+export const fuzzSeed = (): number =>
+  process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
 
 /** Runs a property with a seed, and names the seed and the replay command when it fails. */
-export async function assertSeeded<T>(name: string, arbitrary: fc.Arbitrary<T>, predicate: (value: T) => Promise<void>, numRuns: number, seed = fuzzSeed()): Promise<void> {
+export async function assertSeeded<T>(
+  name: string,
+  arbitrary: fc.Arbitrary<T>,
+  predicate: (value: T) => Promise<void>,
+  numRuns: number,
+  seed = fuzzSeed(),
+): Promise<void> {
   try {
-    await fc.assert(fc.asyncProperty(arbitrary, predicate), { seed, numRuns, endOnFailure: process.env.FUZZ_SHRINK !== 'true' });
+    await fc.assert(fc.asyncProperty(arbitrary, predicate), {
+      seed,
+      numRuns,
+      endOnFailure: process.env.FUZZ_SHRINK !== 'true',
+    });
   } catch (error) {
     const message = `Fuzz property "${name}" failed with seed ${seed}. Replay: FUZZ_SEED=${seed} npx vitest run <this file>`;
     console.error(message);

@@ -43,7 +43,13 @@ export function httpEvent(method: string, path: string, options: RequestOptions 
       apiId: 'test',
       domainName: 'localhost',
       domainPrefix: 'localhost',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: options.sourceIp ?? randomIp(), userAgent: headers['user-agent']! },
+      http: {
+        method,
+        path,
+        protocol: 'HTTP/1.1',
+        sourceIp: options.sourceIp ?? randomIp(),
+        userAgent: headers['user-agent']!,
+      },
       requestId: randomUUID(),
       routeKey: `${method} ${path}`,
       stage: '$default',
@@ -105,8 +111,18 @@ export const call = <T = any>(handler: Handler, method: string, path: string, op
  * The response is RFC 9457 problem+json with this status and contract `code` (the headers are
  * checked where the response has them: an in-process call does, a parsed body alone does not).
  */
-export function expectProblem(response: { status: number; headers?: Record<string, string>; body: any }, status: number, code: string): void {
+export function expectProblem(
+  response: { status: number; headers?: Record<string, string>; body: any },
+  status: number,
+  code: string,
+): void {
   expect(response.status, JSON.stringify(response.body)).toBe(status);
   if (response.headers) expect(response.headers['content-type']).toBe('application/problem+json');
-  expect(response.body).toMatchObject({ type: 'about:blank', status, code, title: expect.any(String), detail: expect.any(String) });
+  expect(response.body).toMatchObject({
+    type: 'about:blank',
+    status,
+    code,
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
 }

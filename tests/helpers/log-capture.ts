@@ -15,7 +15,10 @@ export function captureLogs(): CapturedLogs {
     chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
     return true;
   };
-  const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture),
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture),
+  ];
   const text = () => chunks.join('');
   return {
     text,
@@ -54,5 +57,6 @@ export function expectNoSecrets(logs: string, secrets: Record<string, string | n
   for (const [name, value] of Object.entries(secrets)) {
     if (value) expect(logs.includes(value), `the logs contain ${name}`).toBe(false);
   }
-  for (const [name, shape] of SECRET_SHAPES) expect(shape.test(logs), `the logs contain ${name}: ${shape.exec(logs)?.[0]}`).toBe(false);
+  for (const [name, shape] of SECRET_SHAPES)
+    expect(shape.test(logs), `the logs contain ${name}: ${shape.exec(logs)?.[0]}`).toBe(false);
 }

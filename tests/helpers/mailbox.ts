@@ -26,7 +26,8 @@ export async function resetTokenFor(address: string): Promise<string> {
 export const VERIFY_SUBJECT = 'Verify your email address';
 
 /** The emails with `subject` sent to `address`, oldest first. */
-export const sentWithSubject = async (address: string, subject: string) => (await sentTo(address)).filter((e) => e.subject === subject);
+export const sentWithSubject = async (address: string, subject: string) =>
+  (await sentTo(address)).filter((e) => e.subject === subject);
 
 /** The verification token from the newest verification email sent to `address`. */
 export async function verificationTokenFor(address: string): Promise<string> {

@@ -12,7 +12,9 @@ import { registerAccount, type TestAccount } from './users.js';
  * needs a second TOTP success uses `codeAt(secret, 1)` after `codeAt(secret, 0)`.
  */
 export function codeAt(secret: string, steps = 0): string {
-  return new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate({ timestamp: Date.now() + steps * 30_000 });
+  return new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate({
+    timestamp: Date.now() + steps * 30_000,
+  });
 }
 
 export interface MfaAccount extends TestAccount {
@@ -22,7 +24,10 @@ export interface MfaAccount extends TestAccount {
 
 /** Starts TOTP setup for an account; answers the secret. */
 export async function setupTotp(account: TestAccount): Promise<string> {
-  const res = await call(setupHandler, 'POST', '/api/auth/mfa/totp/setup', { token: account.access, body: { password: account.password } });
+  const res = await call(setupHandler, 'POST', '/api/auth/mfa/totp/setup', {
+    token: account.access,
+    body: { password: account.password },
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.secret;
 }
@@ -34,7 +39,10 @@ export async function setupTotp(account: TestAccount): Promise<string> {
 export async function registerMfaAccount(account?: TestAccount): Promise<MfaAccount> {
   const registered = account ?? (await registerAccount());
   const secret = await setupTotp(registered);
-  const res = await call(confirmHandler, 'POST', '/api/auth/mfa/totp/confirm', { token: registered.access, body: { code: codeAt(secret) } });
+  const res = await call(confirmHandler, 'POST', '/api/auth/mfa/totp/confirm', {
+    token: registered.access,
+    body: { code: codeAt(secret) },
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return { ...registered, secret, recoveryCodes: res.body.recovery_codes };
 }

@@ -21,7 +21,13 @@ export async function startOffline(env: Record<string, string> = {}): Promise<Of
   let output = '';
   const child: ChildProcess = spawn('node_modules/.bin/serverless', ['offline', 'start'], {
     // Its own build folder: two servers building into one `.esbuild/` would serve each other's files.
-    env: { ...process.env, PORT: String(httpPort), LAMBDA_PORT: String(lambdaPort), ESBUILD_WORK_FOLDER: workFolder, ...env },
+    env: {
+      ...process.env,
+      PORT: String(httpPort),
+      LAMBDA_PORT: String(lambdaPort),
+      ESBUILD_WORK_FOLDER: workFolder,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -53,12 +59,18 @@ const START_TIMEOUT_MS = 180_000;
  * For an end-to-end test file: the local stack under `env`, and with `browser` headless chromium
  * launched alongside, both up before the file's tests (and its own `beforeAll`s) and stopped after.
  */
-export function useOfflineStack(options: { env?: Record<string, string>; browser: true }): { readonly server: OfflineServer; readonly browser: Browser };
+export function useOfflineStack(options: { env?: Record<string, string>; browser: true }): {
+  readonly server: OfflineServer;
+  readonly browser: Browser;
+};
 export function useOfflineStack(options?: { env?: Record<string, string> }): { readonly server: OfflineServer };
 export function useOfflineStack(options: { env?: Record<string, string>; browser?: boolean } = {}) {
   const stack = {} as { server: OfflineServer; browser?: Browser };
   beforeAll(async () => {
-    [stack.server, stack.browser] = await Promise.all([startOffline(options.env), options.browser ? launchChromium() : undefined]);
+    [stack.server, stack.browser] = await Promise.all([
+      startOffline(options.env),
+      options.browser ? launchChromium() : undefined,
+    ]);
   }, START_TIMEOUT_MS);
   afterAll(async () => {
     await stack.browser?.close();

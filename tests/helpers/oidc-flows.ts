@@ -6,7 +6,12 @@ import { APP_REDIRECT_URI, SERVICE_BASE_URL, type TestProvider } from './oidc-pr
 export type OidcHandlers = typeof import('./oidc-handlers.js');
 
 /** Runs the web flow up to the app's redirect: authorize, the provider's login, the callback. */
-export async function webFlow(idp: TestProvider, routes: OidcHandlers, login: string, options: { provider?: string; appState?: string; abort?: boolean; appleUser?: string } = {}) {
+export async function webFlow(
+  idp: TestProvider,
+  routes: OidcHandlers,
+  login: string,
+  options: { provider?: string; appState?: string; abort?: boolean; appleUser?: string } = {},
+) {
   const provider = options.provider ?? 'test';
   const start = await call(routes.authorize, 'GET', `/api/auth/oidc/${provider}/authorize`, {
     query: { redirect_uri: APP_REDIRECT_URI, ...(options.appState ? { state: options.appState } : {}) },
@@ -19,7 +24,10 @@ export async function webFlow(idp: TestProvider, routes: OidcHandlers, login: st
   let event;
   if (answer.kind === 'redirect') {
     expect(`${answer.url.origin}${answer.url.pathname}`).toBe(`${SERVICE_BASE_URL}${callbackPath}`);
-    event = httpEvent('GET', callbackPath, { query: Object.fromEntries(answer.url.searchParams), pathParameters: { provider } });
+    event = httpEvent('GET', callbackPath, {
+      query: Object.fromEntries(answer.url.searchParams),
+      pathParameters: { provider },
+    });
   } else {
     expect(answer.action).toBe(`${SERVICE_BASE_URL}${callbackPath}`);
     // Apple adds the user's name to its form post on the first authorization only.
@@ -31,6 +39,11 @@ export async function webFlow(idp: TestProvider, routes: OidcHandlers, login: st
     });
   }
   const back = await invoke(routes.callback, event);
-  return { authorizationUrl, answer, event, back, backUrl: back.headers.location ? new URL(back.headers.location) : undefined };
+  return {
+    authorizationUrl,
+    answer,
+    event,
+    back,
+    backUrl: back.headers.location ? new URL(back.headers.location) : undefined,
+  };
 }
-

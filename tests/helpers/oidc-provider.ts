@@ -34,7 +34,9 @@ export interface ProviderAccount {
 }
 
 /** What the provider answered at the end of a login: a redirect, or an auto-submitting form (`form_post`). */
-export type ProviderAnswer = { kind: 'redirect'; url: URL } | { kind: 'form_post'; action: string; fields: Record<string, string> };
+export type ProviderAnswer =
+  | { kind: 'redirect'; url: URL }
+  | { kind: 'form_post'; action: string; fields: Record<string, string> };
 
 export interface TestProvider {
   issuer: string;
@@ -83,7 +85,10 @@ export async function startTestProvider(): Promise<TestProvider> {
         client_id: WEB_CLIENT_ID,
         client_secret: WEB_CLIENT_SECRET,
         token_endpoint_auth_method: 'client_secret_post',
-        redirect_uris: [`${SERVICE_BASE_URL}/api/auth/oidc/test/callback`, `${SERVICE_BASE_URL}/api/auth/oidc/formpost/callback`],
+        redirect_uris: [
+          `${SERVICE_BASE_URL}/api/auth/oidc/test/callback`,
+          `${SERVICE_BASE_URL}/api/auth/oidc/formpost/callback`,
+        ],
         grant_types: ['authorization_code'],
         response_types: ['code'],
       },
@@ -123,14 +128,21 @@ export async function startTestProvider(): Promise<TestProvider> {
     };
   };
 
-  async function signInAtProvider(authorizationUrl: string, login: string, options: { abort?: boolean } = {}): Promise<ProviderAnswer> {
+  async function signInAtProvider(
+    authorizationUrl: string,
+    login: string,
+    options: { abort?: boolean } = {},
+  ): Promise<ProviderAnswer> {
     const cookies = jar();
     let request: { url: string; form?: Record<string, string> } = { url: authorizationUrl };
     for (let step = 0; step < 12; step++) {
       const response = await fetch(request.url, {
         method: request.form ? 'POST' : 'GET',
         redirect: 'manual',
-        headers: { cookie: cookies.header(), ...(request.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+        headers: {
+          cookie: cookies.header(),
+          ...(request.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        },
         body: request.form ? new URLSearchParams(request.form) : undefined,
       });
       cookies.store(response);
@@ -143,7 +155,8 @@ export async function startTestProvider(): Promise<TestProvider> {
         continue;
       }
       const html = await response.text();
-      if (!response.ok && response.status !== 400) throw new Error(`provider answered ${response.status}: ${html.slice(0, 300)}`);
+      if (!response.ok && response.status !== 400)
+        throw new Error(`provider answered ${response.status}: ${html.slice(0, 300)}`);
       const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, '&');
       const prompt = /name="prompt" value="(\w+)"/.exec(html)?.[1];
       if (prompt === 'login') {
@@ -156,7 +169,10 @@ export async function startTestProvider(): Promise<TestProvider> {
         request = { url: new URL(action!, request.url).toString(), form: { prompt: 'consent' } };
       } else if (action) {
         const fields = Object.fromEntries(
-          [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/>/g)].map((m) => [m[1]!, decodeHtml(m[2]!)]),
+          [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/>/g)].map((m) => [
+            m[1]!,
+            decodeHtml(m[2]!),
+          ]),
         );
         return { kind: 'form_post', action, fields };
       } else {
@@ -182,7 +198,8 @@ export async function startTestProvider(): Promise<TestProvider> {
     };
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     const answer = await signInAtProvider(url.toString(), login);
-    if (answer.kind !== 'redirect' || !answer.url.searchParams.get('code')) throw new Error(`no code from the provider: ${JSON.stringify(answer)}`);
+    if (answer.kind !== 'redirect' || !answer.url.searchParams.get('code'))
+      throw new Error(`no code from the provider: ${JSON.stringify(answer)}`);
     const response = await fetch(`${issuer}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -210,7 +227,11 @@ export async function startTestProvider(): Promise<TestProvider> {
       return account;
     },
     env(extra = {}) {
-      const common = { ISSUER: issuer, CLIENT_IDS: `${WEB_CLIENT_ID},${MOBILE_CLIENT_ID}`, CLIENT_SECRET: WEB_CLIENT_SECRET };
+      const common = {
+        ISSUER: issuer,
+        CLIENT_IDS: `${WEB_CLIENT_ID},${MOBILE_CLIENT_ID}`,
+        CLIENT_SECRET: WEB_CLIENT_SECRET,
+      };
       return {
         OIDC_PROVIDERS: 'test,formpost',
         ...Object.fromEntries(Object.entries(common).map(([k, v]) => [`OIDC_TEST_${k}`, v])),
@@ -230,4 +251,9 @@ export async function startTestProvider(): Promise<TestProvider> {
 }
 
 const decodeHtml = (text: string) =>
-  text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  text
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');

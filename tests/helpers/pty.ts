@@ -20,15 +20,21 @@ export interface PtySession {
 const shellQuote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
 
 export function spawnInPty(argv: string[], env: NodeJS.ProcessEnv): PtySession {
-  const child = spawn('script', ['--quiet', '--flush', '--return', '--command', argv.map(shellQuote).join(' '), '/dev/null'], {
-    env,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'script',
+    ['--quiet', '--flush', '--return', '--command', argv.map(shellQuote).join(' '), '/dev/null'],
+    {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   let cursor = 0;
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+  const exited = new Promise<number>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))),
+  );
 
   return {
     output: () => output,
@@ -36,10 +42,13 @@ export function spawnInPty(argv: string[], env: NodeJS.ProcessEnv): PtySession {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const rest = output.slice(cursor);
-        const found = typeof text === 'string' ? { index: rest.indexOf(text), length: text.length } : (() => {
-          const match = text.exec(rest);
-          return { index: match ? match.index : -1, length: match ? match[0].length : 0 };
-        })();
+        const found =
+          typeof text === 'string'
+            ? { index: rest.indexOf(text), length: text.length }
+            : (() => {
+                const match = text.exec(rest);
+                return { index: match ? match.index : -1, length: match ? match[0].length : 0 };
+              })();
         if (found.index !== -1) {
           cursor += found.index + found.length;
           return;

@@ -34,7 +34,7 @@ export interface Operation {
 
 const require = createRequire(import.meta.url);
 const { functions } = require('../../serverless/functions.cjs') as {
-  functions: Record<string, { handler: string; events: ({ httpApi: { method: string; path: string } | '*' })[] }>;
+  functions: Record<string, { handler: string; events: { httpApi: { method: string; path: string } | '*' }[] }>;
 };
 
 const moduleOf = (handler: string) => `${handler.slice(0, handler.lastIndexOf('.'))}.ts`;
@@ -42,7 +42,10 @@ const moduleOf = (handler: string) => `${handler.slice(0, handler.lastIndexOf('.
 /** Follows `#/components/...` references inside openapi.yaml. */
 export function deref(node: Json | undefined): Json | undefined {
   if (!node || typeof node.$ref !== 'string') return node;
-  const target = (node.$ref as string).slice(2).split('/').reduce<Json>((n, part) => n?.[part.replace(/~1/g, '/').replace(/~0/g, '~')], spec);
+  const target = (node.$ref as string)
+    .slice(2)
+    .split('/')
+    .reduce<Json>((n, part) => n?.[part.replace(/~1/g, '/').replace(/~0/g, '~')], spec);
   return deref(target);
 }
 
@@ -50,14 +53,18 @@ export function deref(node: Json | undefined): Json | undefined {
 function propertiesOf(schema: Json | undefined): Record<string, Json> {
   const resolved = deref(schema);
   if (!resolved) return {};
-  const own = Object.fromEntries(Object.entries<Json>(resolved.properties ?? {}).map(([name, s]) => [name, deref(s) ?? {}]));
+  const own = Object.fromEntries(
+    Object.entries<Json>(resolved.properties ?? {}).map(([name, s]) => [name, deref(s) ?? {}]),
+  );
   return Object.assign({}, ...(resolved.allOf ?? []).map(propertiesOf), own);
 }
 
 function describe(functionName: string, handler: string, method: string, path: string): Operation {
   const operation: Json | undefined = spec.paths[path]?.[method.toLowerCase()];
   if (!operation) throw new Error(`${method} ${path} (routes.json) is not in openapi.yaml`);
-  const parameters: Json[] = [...(spec.paths[path].parameters ?? []), ...(operation.parameters ?? [])].map((p) => deref(p)!);
+  const parameters: Json[] = [...(spec.paths[path].parameters ?? []), ...(operation.parameters ?? [])].map(
+    (p) => deref(p)!,
+  );
   const body = deref(operation.requestBody)?.content?.['application/json']?.schema;
   return {
     functionName,
@@ -66,7 +73,9 @@ function describe(functionName: string, handler: string, method: string, path: s
     path,
     documented: new Set(Object.keys(operation.responses).map(Number)),
     bodyFields: body ? propertiesOf(body) : undefined,
-    queryParams: Object.fromEntries(parameters.filter((p) => p.in === 'query').map((p) => [p.name, deref(p.schema) ?? {}])),
+    queryParams: Object.fromEntries(
+      parameters.filter((p) => p.in === 'query').map((p) => [p.name, deref(p.schema) ?? {}]),
+    ),
     pathParams: [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!),
     bearer: (operation.security ?? spec.security ?? []).some((s: Json) => 'bearerAuth' in s),
   };
@@ -75,7 +84,11 @@ function describe(functionName: string, handler: string, method: string, path: s
 /** Every operation of the route table, with what openapi.yaml says about it. */
 export const operations: Operation[] = Object.entries(functions).flatMap(([name, fn]) =>
   // Only HTTP routes: the catch-all is below, and scheduled functions (the retention job) have none.
-  fn.events.flatMap((event) => (!event.httpApi || event.httpApi === '*' ? [] : [describe(name, fn.handler, event.httpApi.method, event.httpApi.path)])),
+  fn.events.flatMap((event) =>
+    !event.httpApi || event.httpApi === '*'
+      ? []
+      : [describe(name, fn.handler, event.httpApi.method, event.httpApi.path)],
+  ),
 );
 
 /** The catch-all function (`httpApi: '*'`): unknown paths, wrong methods, CORS preflights. */
@@ -105,7 +118,9 @@ export function encodeSegment(value: string): string {
         return encodeURIComponent(char);
       } catch {
         const code = char.charCodeAt(0);
-        return [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+        return [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)]
+          .map((b) => `%${b.toString(16).toUpperCase()}`)
+          .join('');
       }
     })
     .join('');

@@ -17,5 +17,6 @@ export function expectNoSecrets(text: string, known: Record<string, string | und
   for (const [what, value] of Object.entries(known)) {
     if (value) expect(text.toLowerCase().includes(value.toLowerCase()), `${where} contains the ${what}`).toBe(false);
   }
-  for (const [what, shape] of SECRET_SHAPES) expect(shape.test(text), `${where} contains ${what}: ${text.slice(0, 400)}`).toBe(false);
+  for (const [what, shape] of SECRET_SHAPES)
+    expect(shape.test(text), `${where} contains ${what}: ${text.slice(0, 400)}`).toBe(false);
 }

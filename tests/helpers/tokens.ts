@@ -27,7 +27,12 @@ export async function forgeToken(options: Forge): Promise<string> {
   const { signing } = await keyring();
   const hmac = options.secret !== undefined;
   const alg = options.alg ?? (hmac ? 'HS256' : signing.alg);
-  const header = { alg, typ: options.typ ?? 'JWT', ...(!hmac && !options.key && signing.kid ? { kid: signing.kid } : {}), ...options.header } as JWTHeaderParameters;
+  const header = {
+    alg,
+    typ: options.typ ?? 'JWT',
+    ...(!hmac && !options.key && signing.kid ? { kid: signing.kid } : {}),
+    ...options.header,
+  } as JWTHeaderParameters;
   const jwt = new SignJWT({ type: options.type ?? 'access', ...(options.sid ? { sid: options.sid } : {}) })
     .setProtectedHeader(header)
     .setSubject(options.sub)

@@ -44,7 +44,8 @@ function encode(value: unknown, base64: boolean): unknown {
   return value;
 }
 
-const encodeReply = (reply: Reply, base64: boolean): Reply => (reply.error === undefined ? { result: encode(reply.result, base64) } : reply);
+const encodeReply = (reply: Reply, base64: boolean): Reply =>
+  reply.error === undefined ? { result: encode(reply.result, base64) } : reply;
 
 /** Starts the bridge in front of the Redis at `redisUrl`, on `port` (default: a free one). */
 export async function startUpstashRestBridge(
@@ -54,7 +55,11 @@ export async function startUpstashRestBridge(
   const redis = new TcpRequester(options.redisUrl ?? 'redis://127.0.0.1:6379', REDIS_TIMEOUT_MS);
   let requests = 0;
 
-  const execute = async (path: string, body: unknown, base64: boolean): Promise<{ status: number; reply: Reply | Reply[] }> => {
+  const execute = async (
+    path: string,
+    body: unknown,
+    base64: boolean,
+  ): Promise<{ status: number; reply: Reply | Reply[] }> => {
     if (path === '/pipeline' || path === '/multi-exec') {
       // For a batch the requester answers one reply per command, as Upstash's array.
       const replies = (await redis.request({ path: [path.slice(1)], body })) as unknown as Reply[];
@@ -118,7 +123,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     token: process.env.UPSTASH_REDIS_REST_TOKEN ?? 'local-dev-token',
     port: Number(process.env.PORT ?? 8079),
   });
-  console.log(`Upstash REST bridge on ${bridge.url} (token ${bridge.token}) → ${process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'}`);
+  console.log(
+    `Upstash REST bridge on ${bridge.url} (token ${bridge.token}) → ${process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'}`,
+  );
   const stop = () => void bridge.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -21,13 +21,24 @@ export interface TestAccount {
 }
 
 /** Registers a fresh account and returns its credentials and first token pair. */
-export async function registerAccount(overrides: { email?: string; password?: string; fullName?: string } = {}): Promise<TestAccount> {
+export async function registerAccount(
+  overrides: { email?: string; password?: string; fullName?: string } = {},
+): Promise<TestAccount> {
   const email = overrides.email ?? uniqueEmail();
   const password = overrides.password ?? STRONG_PASSWORD;
   const fullName = overrides.fullName ?? 'Test Person';
-  const res = await call(registerHandler, 'POST', '/api/auth/register', { body: { email, password, full_name: fullName } });
+  const res = await call(registerHandler, 'POST', '/api/auth/register', {
+    body: { email, password, full_name: fullName },
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return { email: res.body.user.email, password, fullName, id: res.body.user.id, access: res.body.access, refresh: res.body.refresh };
+  return {
+    email: res.body.user.email,
+    password,
+    fullName,
+    id: res.body.user.id,
+    access: res.body.access,
+    refresh: res.body.refresh,
+  };
 }
 
 /** Logs in and returns the response. */

@@ -15,13 +15,27 @@ import { call, expectProblem, type Handler, type RequestOptions, type TestRespon
 import { captureLogs } from '../helpers/log-capture.js';
 import { login } from '../helpers/users.js';
 
-const USER_KEYS = ['date_joined', 'email', 'email_verified', 'full_name', 'id', 'is_active', 'is_staff', 'is_superuser', 'last_login', 'mfa_enabled'];
+const USER_KEYS = [
+  'date_joined',
+  'email',
+  'email_verified',
+  'full_name',
+  'id',
+  'is_active',
+  'is_staff',
+  'is_superuser',
+  'last_login',
+  'mfa_enabled',
+];
 
-const onUser = (handler: Handler, method: string, suffix = '') => (token: string | undefined, id: string, options: RequestOptions = {}) =>
-  call(handler, method, `/api/admin/users/${id}${suffix}`, { token, pathParameters: { id }, ...options });
+const onUser =
+  (handler: Handler, method: string, suffix = '') =>
+  (token: string | undefined, id: string, options: RequestOptions = {}) =>
+    call(handler, method, `/api/admin/users/${id}${suffix}`, { token, pathParameters: { id }, ...options });
 
 const admin = {
-  list: (token: string | undefined, query?: Record<string, string>) => call(listHandler, 'GET', '/api/admin/users', { token, query }),
+  list: (token: string | undefined, query?: Record<string, string>) =>
+    call(listHandler, 'GET', '/api/admin/users', { token, query }),
   get: onUser(getHandler, 'GET'),
   patch: (token: string | undefined, id: string, body: unknown) => onUser(updateHandler, 'PATCH')(token, id, { body }),
   delete: onUser(deleteHandler, 'DELETE'),
@@ -39,12 +53,12 @@ describe('admin API permissions', () => {
   type Target = 'user' | 'staff' | 'superuser' | 'self';
   type Expected = Partial<Record<Actor, number>>;
   const actions: Record<string, (token: string | undefined, id: string) => Promise<TestResponse>> = {
-    'get': (token, id) => admin.get(token, id),
+    get: (token, id) => admin.get(token, id),
     'patch full_name': (token, id) => admin.patch(token, id, { full_name: 'Renamed Person' }),
-    'deactivate': (token, id) => admin.patch(token, id, { is_active: false }),
+    deactivate: (token, id) => admin.patch(token, id, { is_active: false }),
     'grant staff': (token, id) => admin.patch(token, id, { is_staff: true }),
     'revoke staff': (token, id) => admin.patch(token, id, { is_staff: false }),
-    'delete': (token, id) => admin.delete(token, id),
+    delete: (token, id) => admin.delete(token, id),
     'revoke sessions': (token, id) => admin.revokeSessions(token, id),
   };
   const denied = { anonymous: 401, user: 403 };
@@ -100,7 +114,11 @@ describe('admin API permissions', () => {
     const staff = await createAccount('staff');
     const superuser = await createAccount('superuser');
     const before = (await admin.get(staff.access, superuser.id)).body;
-    expectProblem(await admin.patch(staff.access, superuser.id, { full_name: 'Hijacked', is_active: false }), 403, 'permission_denied');
+    expectProblem(
+      await admin.patch(staff.access, superuser.id, { full_name: 'Hijacked', is_active: false }),
+      403,
+      'permission_denied',
+    );
     expectProblem(await admin.delete(staff.access, superuser.id), 403, 'permission_denied');
     expectProblem(await admin.revokeSessions(staff.access, superuser.id), 403, 'permission_denied');
     expect((await admin.get(staff.access, superuser.id)).body).toEqual(before);
@@ -132,7 +150,12 @@ describe('GET /api/admin/users', () => {
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toEqual({ count: 1, page: 1, page_size: 20, results: [expect.any(Object)] });
     expect(Object.keys(res.body.results[0]).sort()).toEqual(USER_KEYS);
-    expect(res.body.results[0]).toMatchObject({ id: staff.id, email: staff.email, is_staff: true, is_superuser: false });
+    expect(res.body.results[0]).toMatchObject({
+      id: staff.id,
+      email: staff.email,
+      is_staff: true,
+      is_superuser: false,
+    });
     expect(res.rawBody).not.toMatch(/\$2[aby]\$/);
   });
 
@@ -150,7 +173,8 @@ describe('GET /api/admin/users', () => {
       const tag = uniqueTag();
       const byEmail = await createAccount('user', { email: `mail-${tag}@example.com`, fullName: 'Nobody Special' });
       const byName = await createAccount('user', { fullName: `Zoë Ångström ${tag}` });
-      const ids = async (search: string) => (await admin.list(staff.access, { search })).body.results.map((u: { id: string }) => u.id).sort();
+      const ids = async (search: string) =>
+        (await admin.list(staff.access, { search })).body.results.map((u: { id: string }) => u.id).sort();
       expect(await ids(tag.toUpperCase())).toEqual([byEmail.id, byName.id].sort());
       expect(await ids(`MAIL-${tag.toUpperCase()}@EXAMPLE`)).toEqual([byEmail.id]);
       expect(await ids(`zoë ångström ${tag}`)).toEqual([byName.id]);
@@ -160,9 +184,20 @@ describe('GET /api/admin/users', () => {
     it('treats %, _ and \\ as literal characters, not LIKE wildcards', async () => {
       const staff = await createAccount('staff');
       const tag = uniqueTag();
-      const names = { percent: `${tag} 50% off`, fifty: `${tag} 50x off`, underscore: `${tag}_under`, xunder: `${tag}Xunder`, backslash: `${tag}\\back`, back: `${tag}back` };
+      const names = {
+        percent: `${tag} 50% off`,
+        fifty: `${tag} 50x off`,
+        underscore: `${tag}_under`,
+        xunder: `${tag}Xunder`,
+        backslash: `${tag}\\back`,
+        back: `${tag}back`,
+      };
       const accounts = Object.fromEntries(
-        await Promise.all(Object.entries(names).map(async ([key, fullName]) => [key, await createAccount('user', { fullName })] as const)),
+        await Promise.all(
+          Object.entries(names).map(
+            async ([key, fullName]) => [key, await createAccount('user', { fullName })] as const,
+          ),
+        ),
       );
       const found = async (search: string) =>
         (await admin.list(staff.access, { search })).body.results.map((u: { full_name: string }) => u.full_name).sort();
@@ -178,7 +213,9 @@ describe('GET /api/admin/users', () => {
     it('pages through every match once, and answers an empty page past the end with the total count', async () => {
       const staff = await createAccount('staff');
       const tag = uniqueTag();
-      const created = await Promise.all(Array.from({ length: 5 }, (_, i) => createAccount('user', { fullName: `Pager ${i} ${tag}` })));
+      const created = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => createAccount('user', { fullName: `Pager ${i} ${tag}` })),
+      );
       // Same join instant for all: only the id tie-breaker keeps the pages stable.
       await sql()`update users set date_joined = '2026-01-01T00:00:00Z' where full_name like ${`%${tag}`}`;
       const page = (n: number) => admin.list(staff.access, { search: tag, page: String(n), page_size: '2' });
@@ -192,7 +229,10 @@ describe('GET /api/admin/users', () => {
       const past = await page(4);
       expect(past.status).toBe(200);
       expect(past.body).toEqual({ count: 5, page: 4, page_size: 2, results: [] });
-      expect((await admin.list(staff.access, { search: tag, page: '1000000' })).body).toMatchObject({ count: 5, results: [] });
+      expect((await admin.list(staff.access, { search: tag, page: '1000000' })).body).toMatchObject({
+        count: 5,
+        results: [],
+      });
     });
 
     it.each([
@@ -228,17 +268,42 @@ describe('GET /api/admin/users', () => {
       const tag = uniqueTag();
       // Letters in a different order per field, so that each ordering gives its own sequence.
       const rows = [
-        { key: 'a', email: `c-${tag}@example.com`, name: `bravo ${tag}`, joined: '2026-03-01T00:00:00.000Z', login: '2026-05-01T00:00:00.000Z' },
-        { key: 'b', email: `a-${tag}@example.com`, name: `delta ${tag}`, joined: '2026-01-01T00:00:00.000Z', login: null },
-        { key: 'c', email: `d-${tag}@example.com`, name: `alpha ${tag}`, joined: '2026-04-01T00:00:00.000Z', login: '2026-02-01T00:00:00.000Z' },
-        { key: 'd', email: `b-${tag}@example.com`, name: `charlie ${tag}`, joined: '2026-02-01T00:00:00.000Z', login: '2026-07-01T00:00:00.000Z' },
+        {
+          key: 'a',
+          email: `c-${tag}@example.com`,
+          name: `bravo ${tag}`,
+          joined: '2026-03-01T00:00:00.000Z',
+          login: '2026-05-01T00:00:00.000Z',
+        },
+        {
+          key: 'b',
+          email: `a-${tag}@example.com`,
+          name: `delta ${tag}`,
+          joined: '2026-01-01T00:00:00.000Z',
+          login: null,
+        },
+        {
+          key: 'c',
+          email: `d-${tag}@example.com`,
+          name: `alpha ${tag}`,
+          joined: '2026-04-01T00:00:00.000Z',
+          login: '2026-02-01T00:00:00.000Z',
+        },
+        {
+          key: 'd',
+          email: `b-${tag}@example.com`,
+          name: `charlie ${tag}`,
+          joined: '2026-02-01T00:00:00.000Z',
+          login: '2026-07-01T00:00:00.000Z',
+        },
       ];
       for (const row of rows) {
         const account = await createAccount('user', { email: row.email, fullName: row.name });
         await sql()`update users set date_joined = ${row.joined}, last_login = ${row.login} where id = ${account.id}`;
       }
       const field = ordering.replace(/^-/, '') as 'email' | 'full_name' | 'date_joined' | 'last_login';
-      const value = (r: (typeof rows)[number]) => ({ email: r.email, full_name: r.name, date_joined: r.joined, last_login: r.login })[field];
+      const value = (r: (typeof rows)[number]) =>
+        ({ email: r.email, full_name: r.name, date_joined: r.joined, last_login: r.login })[field];
       const descending = ordering.startsWith('-');
       const expected = [...rows]
         .sort((x, y) => {
@@ -253,12 +318,17 @@ describe('GET /api/admin/users', () => {
       expect(res.body.results.map((u: { email: string }) => u.email)).toEqual(expected);
     });
 
-    it.each(['bogus', 'password', '-id', 'email,full_name', ''])('answers 400 validation_error on ordering for %j', async (ordering) => {
-      const staff = await createAccount('staff');
-      const res = await admin.list(staff.access, { ordering });
-      expectProblem(res, 400, 'validation_error');
-      expect(res.body.errors).toEqual([{ field: 'ordering', message: expect.stringContaining('is not a valid ordering') }]);
-    });
+    it.each(['bogus', 'password', '-id', 'email,full_name', ''])(
+      'answers 400 validation_error on ordering for %j',
+      async (ordering) => {
+        const staff = await createAccount('staff');
+        const res = await admin.list(staff.access, { ordering });
+        expectProblem(res, 400, 'validation_error');
+        expect(res.body.errors).toEqual([
+          { field: 'ordering', message: expect.stringContaining('is not a valid ordering') },
+        ]);
+      },
+    );
   });
 });
 
@@ -285,9 +355,20 @@ describe('GET|PATCH|DELETE /api/admin/users/{id}', () => {
   it('PATCH answers the updated User and changes only the fields given', async () => {
     const superuser = await createAccount('superuser');
     const target = await createAccount('user', { fullName: 'Before Name' });
-    const renamed = await admin.patch(superuser.access, target.id, { full_name: '  After Name  ', email: 'ignored@example.com', is_superuser: true });
+    const renamed = await admin.patch(superuser.access, target.id, {
+      full_name: '  After Name  ',
+      email: 'ignored@example.com',
+      is_superuser: true,
+    });
     expect(renamed.status).toBe(200);
-    expect(renamed.body).toMatchObject({ id: target.id, email: target.email, full_name: 'After Name', is_active: true, is_staff: false, is_superuser: false });
+    expect(renamed.body).toMatchObject({
+      id: target.id,
+      email: target.email,
+      full_name: 'After Name',
+      is_active: true,
+      is_staff: false,
+      is_superuser: false,
+    });
     const granted = await admin.patch(superuser.access, target.id, { is_staff: true, is_active: true });
     expect(granted.body).toMatchObject({ full_name: 'After Name', is_staff: true, is_active: true });
     expect((await admin.get(superuser.access, target.id)).body).toEqual(granted.body);
@@ -299,7 +380,9 @@ describe('GET|PATCH|DELETE /api/admin/users/{id}', () => {
     for (const body of [{}, { is_activ: false }]) {
       const res = await admin.patch(staff.access, target.id, body);
       expectProblem(res, 400, 'validation_error');
-      expect(res.body.errors).toEqual([{ field: 'body', message: 'Provide at least one of: full_name, is_active, is_staff, email_verified.' }]);
+      expect(res.body.errors).toEqual([
+        { field: 'body', message: 'Provide at least one of: full_name, is_active, is_staff, email_verified.' },
+      ]);
     }
     const none = await onUser(updateHandler, 'PATCH')(staff.access, target.id);
     expectProblem(none, 400, 'validation_error');
@@ -327,7 +410,8 @@ describe('GET|PATCH|DELETE /api/admin/users/{id}', () => {
     expectProblem(await refresh(target.refresh), 401, 'invalid_refresh_token');
     expectProblem(await me(target.access), 401, 'not_authenticated');
     expectProblem(await login(target.email, target.password), 401, 'invalid_credentials');
-    const revoked = await sql()`select count(*)::int as live from refresh_tokens where user_id = ${target.id} and revoked_at is null`;
+    const revoked =
+      await sql()`select count(*)::int as live from refresh_tokens where user_id = ${target.id} and revoked_at is null`;
     expect(revoked[0]!.live).toBe(0);
 
     expect((await admin.patch(staff.access, target.id, { is_active: true })).body.is_active).toBe(true);
@@ -385,11 +469,28 @@ describe('audit log', () => {
 
     const audits = logs.lines().filter((entry) => entry.message === 'admin action');
     expect(audits).toEqual([
-      expect.objectContaining({ level: 'info', action: 'user.update', actor_id: staff.id, target_id: target.id, changes: { full_name: 'changed', is_active: { from: true, to: false }, sessions_revoked: 1 } }),
-      expect.objectContaining({ action: 'user.revoke_sessions', actor_id: staff.id, target_id: target.id, changes: { sessions_revoked: 0 } }),
-      expect.objectContaining({ action: 'user.delete', actor_id: staff.id, target_id: target.id, changes: { deleted: true, sessions_revoked: 0 } }),
+      expect.objectContaining({
+        level: 'info',
+        action: 'user.update',
+        actor_id: staff.id,
+        target_id: target.id,
+        changes: { full_name: 'changed', is_active: { from: true, to: false }, sessions_revoked: 1 },
+      }),
+      expect.objectContaining({
+        action: 'user.revoke_sessions',
+        actor_id: staff.id,
+        target_id: target.id,
+        changes: { sessions_revoked: 0 },
+      }),
+      expect.objectContaining({
+        action: 'user.delete',
+        actor_id: staff.id,
+        target_id: target.id,
+        changes: { deleted: true, sessions_revoked: 0 },
+      }),
     ]);
     const text = logs.text();
-    for (const secret of [staff.access, target.refresh, target.password, 'Secret Name']) expect(text).not.toContain(secret);
+    for (const secret of [staff.access, target.refresh, target.password, 'Secret Name'])
+      expect(text).not.toContain(secret);
   });
 });

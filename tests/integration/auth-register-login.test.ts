@@ -5,7 +5,18 @@ import { login, registerAccount, STRONG_PASSWORD, uniqueEmail } from '../helpers
 import { sql } from '../../lib/db/sql.js';
 
 const register = (body: unknown) => call(registerHandler, 'POST', '/api/auth/register', { body });
-const USER_KEYS = ['date_joined', 'email', 'email_verified', 'full_name', 'id', 'is_active', 'is_staff', 'is_superuser', 'last_login', 'mfa_enabled'];
+const USER_KEYS = [
+  'date_joined',
+  'email',
+  'email_verified',
+  'full_name',
+  'id',
+  'is_active',
+  'is_staff',
+  'is_superuser',
+  'last_login',
+  'mfa_enabled',
+];
 
 describe('POST /api/auth/register', () => {
   it('creates the account and answers 201 with the user and a token pair', async () => {
@@ -13,7 +24,14 @@ describe('POST /api/auth/register', () => {
     const res = await register({ email, password: STRONG_PASSWORD, full_name: '  Ann Lee ' });
     expect(res.status).toBe(201);
     expect(Object.keys(res.body.user).sort()).toEqual(USER_KEYS);
-    expect(res.body.user).toMatchObject({ email, full_name: 'Ann Lee', is_active: true, is_staff: false, is_superuser: false, last_login: null });
+    expect(res.body.user).toMatchObject({
+      email,
+      full_name: 'Ann Lee',
+      is_active: true,
+      is_staff: false,
+      is_superuser: false,
+      last_login: null,
+    });
     expect(res.body.user.date_joined).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(res.body).toMatchObject({ token_type: 'Bearer', expires_in: 1800 });
     expect(res.body.access.split('.')).toHaveLength(3);
@@ -37,7 +55,9 @@ describe('POST /api/auth/register', () => {
 
   it('gives exactly one 201 and 409 for the rest when 20 registrations of one email race', async () => {
     const email = uniqueEmail('race');
-    const results = await Promise.all(Array.from({ length: 20 }, () => register({ email, password: STRONG_PASSWORD, full_name: 'Racer' })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => register({ email, password: STRONG_PASSWORD, full_name: 'Racer' })),
+    );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(19);
@@ -76,7 +96,9 @@ describe('POST /api/auth/register', () => {
     );
     expect(res.body.errors).toHaveLength(2);
     const short = await register({ email, password: 'xQ7!', full_name: 'Ann' });
-    expect(short.body.errors).toEqual([{ field: 'password', message: 'This password is too short. It must contain at least 8 characters.' }]);
+    expect(short.body.errors).toEqual([
+      { field: 'password', message: 'This password is too short. It must contain at least 8 characters.' },
+    ]);
     const common = await register({ email, password: 'PassWord1', full_name: 'Ann' });
     expect(common.body.errors).toEqual([{ field: 'password', message: 'This password is too common.' }]);
     expect((await login(email, '12345678')).status).toBe(401);

@@ -8,7 +8,8 @@ import { freshHandler } from '../helpers/fresh.js';
 import { forgeToken, tamper } from '../helpers/tokens.js';
 import { login, registerAccount, STRONG_PASSWORD, type TestAccount } from '../helpers/users.js';
 
-const refresh = (token: unknown, handler: Handler = refreshHandler) => call(handler, 'POST', '/api/auth/refresh', { body: { refresh: token } });
+const refresh = (token: unknown, handler: Handler = refreshHandler) =>
+  call(handler, 'POST', '/api/auth/refresh', { body: { refresh: token } });
 const logoutWith = (token: unknown) => call(logout, 'POST', '/api/auth/logout', { body: { refresh: token } });
 
 async function familyOf(userId: string) {
@@ -93,7 +94,8 @@ describe('the liveness rule of a refresh token, on both rotation paths', () => {
   // so that it is the only thing standing between the token and a new pair.
   const conditions: Record<string, (account: TestAccount) => Promise<unknown>> = {
     'the token is revoked': (a) => sql()`update refresh_tokens set revoked_at = now() where user_id = ${a.id}`,
-    'the token has expired (its JWT has not)': (a) => sql()`update refresh_tokens set expires_at = now() - interval '1 second' where user_id = ${a.id}`,
+    'the token has expired (its JWT has not)': (a) =>
+      sql()`update refresh_tokens set expires_at = now() - interval '1 second' where user_id = ${a.id}`,
     'its session has ended': (a) => sql()`update sessions set revoked_at = now() where user_id = ${a.id}`,
     'its user is inactive': (a) => sql()`update users set is_active = false where id = ${a.id}`,
   };
@@ -113,7 +115,9 @@ describe('the liveness rule of a refresh token, on both rotation paths', () => {
         expect(res.body.code).toBe('invalid_refresh_token');
       }
       // Refused for being dead, not as a replay past the grace window.
-      expect(await sql()`select 1 from security_events where type = 'refresh_reuse_detected' and user_id in ${sql()([fresh.id, retried.id])}`).toHaveLength(0);
+      expect(
+        await sql()`select 1 from security_events where type = 'refresh_reuse_detected' and user_id in ${sql()([fresh.id, retried.id])}`,
+      ).toHaveLength(0);
     });
   }
 });
@@ -186,11 +190,15 @@ describe('POST /api/auth/change-password', () => {
       body: { current_password: account.password, new_password: 'zarathustra' },
     });
     expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([{ field: 'new_password', message: expect.stringMatching(/too similar to the full name/i) }]);
+    expect(res.body.errors).toEqual([
+      { field: 'new_password', message: expect.stringMatching(/too similar to the full name/i) },
+    ]);
   });
 
   it('requires an access token', async () => {
-    const res = await call(changePassword, 'POST', '/api/auth/change-password', { body: { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD } });
+    const res = await call(changePassword, 'POST', '/api/auth/change-password', {
+      body: { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD },
+    });
     expectProblem(res, 401, 'not_authenticated');
   });
 });

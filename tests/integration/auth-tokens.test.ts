@@ -34,7 +34,9 @@ describe('GET /api/auth/me', () => {
     expectNotAuthenticated(await getMe(tamper(account.access)));
     expectNotAuthenticated(await getMe(withPayload(account.access, { sub: '00000000-0000-4000-8000-000000000000' })));
     expectNotAuthenticated(await getMe(unsignedToken(account.id)));
-    expectNotAuthenticated(await getMe(await forgeToken({ sub: account.id, secret: 'another-secret-another-secret-xx' })));
+    expectNotAuthenticated(
+      await getMe(await forgeToken({ sub: account.id, secret: 'another-secret-another-secret-xx' })),
+    );
   });
 
   it('rejects a wrong issuer, a wrong audience, an expired token and a wrong typ header', async () => {
@@ -87,7 +89,10 @@ describe('GET /api/auth/me', () => {
 describe('PATCH /api/auth/me', () => {
   it('updates the full name and answers the updated user', async () => {
     const account = await registerAccount();
-    const res = await call(updateMe, 'PATCH', '/api/auth/me', { token: account.access, body: { full_name: '  New Name ', is_staff: true } });
+    const res = await call(updateMe, 'PATCH', '/api/auth/me', {
+      token: account.access,
+      body: { full_name: '  New Name ', is_staff: true },
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ full_name: 'New Name', is_staff: false });
     expect((await getMe(account.access)).body.full_name).toBe('New Name');

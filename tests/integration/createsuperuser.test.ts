@@ -45,7 +45,13 @@ const superuserEnv = (email: string, password = STRONG_PASSWORD, prefix = 'SUPER
 
 async function expectSuperuser(email: string, fullName: string, password: string) {
   const user = await findUserByEmail(email);
-  expect(user).toMatchObject({ email: email.trim().toLowerCase(), fullName, isStaff: true, isSuperuser: true, isActive: true });
+  expect(user).toMatchObject({
+    email: email.trim().toLowerCase(),
+    fullName,
+    isStaff: true,
+    isSuperuser: true,
+    isActive: true,
+  });
   expect(user!.password).toMatch(/^\$2[aby]\$/);
   const res = await login(email, password);
   expect(res.status).toBe(200);
@@ -71,7 +77,11 @@ describe('npm run createsuperuser -- --no-input', SLOW, () => {
     await expectSuperuser(email, 'Site Admin', STRONG_PASSWORD);
 
     const flagged = uniqueEmail('flag');
-    const withFlags = await run(CREATE, ['--no-input', '--email', flagged, '--full-name=Flag Person'], superuserEnv(uniqueEmail('env')));
+    const withFlags = await run(
+      CREATE,
+      ['--no-input', '--email', flagged, '--full-name=Flag Person'],
+      superuserEnv(uniqueEmail('env')),
+    );
     expect(withFlags.code, withFlags.stderr).toBe(0);
     await expectSuperuser(flagged, 'Flag Person', STRONG_PASSWORD);
   });
@@ -98,7 +108,11 @@ describe('npm run createsuperuser -- --no-input', SLOW, () => {
     const email = uniqueEmail('missing');
     const cases: Array<[Record<string, string>, string[], RegExp]> = [
       [{}, ['--no-input'], /SUPERUSER_EMAIL \(or DJANGO_SUPERUSER_EMAIL, or --email\)/],
-      [{ SUPERUSER_EMAIL: email, SUPERUSER_FULL_NAME: 'A' }, ['--no-input'], /SUPERUSER_PASSWORD \(or DJANGO_SUPERUSER_PASSWORD\)/],
+      [
+        { SUPERUSER_EMAIL: email, SUPERUSER_FULL_NAME: 'A' },
+        ['--no-input'],
+        /SUPERUSER_PASSWORD \(or DJANGO_SUPERUSER_PASSWORD\)/,
+      ],
       [{ SUPERUSER_EMAIL: email, SUPERUSER_PASSWORD: STRONG_PASSWORD }, ['--no-input'], /SUPERUSER_FULL_NAME/],
       [superuserEnv('not-an-email'), ['--no-input'], /Enter a valid email address\./],
       [{}, ['--bogus'], /Unknown option '--bogus'/],
@@ -138,7 +152,12 @@ describe('npm run createsuperuser (interactive)', SLOW, () => {
   it('prompts like Django, re-prompts on each error, and never echoes a password', async () => {
     const taken = await createAccount('user');
     const email = uniqueEmail('tty');
-    const typed = { short: 'tiny1', first: 'Mismatch-One-111', second: 'Mismatch-Two-222', good: 'Plenty-Strong-Secret-909' };
+    const typed = {
+      short: 'tiny1',
+      first: 'Mismatch-One-111',
+      second: 'Mismatch-Two-222',
+      good: 'Plenty-Strong-Secret-909',
+    };
     const tty = spawnInPty([TSX, CREATE], cliEnv());
 
     await tty.waitFor('Email: ');
@@ -200,7 +219,12 @@ describe('npm run createsuperuser (interactive)', SLOW, () => {
 describe('npm run changepassword -- <email>', SLOW, () => {
   it('sets the password after two matching, policy-compliant entries, without echo, and signs the user out everywhere', async () => {
     const account = await createAccount('staff', { fullName: 'Change Me' });
-    const typed = { weak: 'qwertyuiop', first: 'Another-Secret-123', second: 'Different-Secret-456', good: 'Brand-New-Secret-789' };
+    const typed = {
+      weak: 'qwertyuiop',
+      first: 'Another-Secret-123',
+      second: 'Different-Secret-456',
+      good: 'Brand-New-Secret-789',
+    };
     const tty = spawnInPty([TSX, CHANGE, account.email.toUpperCase()], cliEnv());
     await tty.waitFor(`Changing password for user '${account.email}'`);
     await tty.waitFor('Password: ');

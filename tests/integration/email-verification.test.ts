@@ -23,14 +23,16 @@ import { closedPort } from '../helpers/ports.js';
 import { login, registerAccount, STRONG_PASSWORD, uniqueEmail } from '../helpers/users.js';
 
 const RESENT = 'If an account with this email awaits verification, a new verification link has been sent.';
-const verify = (token: unknown, handler: Handler = verifyHandler) => call(handler, 'POST', '/api/auth/verify-email', { body: { token } });
+const verify = (token: unknown, handler: Handler = verifyHandler) =>
+  call(handler, 'POST', '/api/auth/verify-email', { body: { token } });
 const resend = (email: string, handler: Handler = resendHandler, sourceIp?: string) =>
   call(handler, 'POST', '/api/auth/verify-email/resend', { body: { email }, sourceIp });
 const me = (token: string) => call(meHandler, 'GET', '/api/auth/me', { token });
 const events = (userId: string) =>
   sql()<{ type: string; actor_id: string | null; details: Record<string, unknown>; ip: string | null }[]>`
     select type, actor_id, details, ip from security_events where user_id = ${userId} order by created_at`;
-const verifiedInDatabase = async (userId: string) => (await sql()<{ v: boolean }[]>`select email_verified as v from users where id = ${userId}`)[0]?.v;
+const verifiedInDatabase = async (userId: string) =>
+  (await sql()<{ v: boolean }[]>`select email_verified as v from users where id = ${userId}`)[0]?.v;
 
 const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 afterAll(() => redis.quit());
@@ -64,22 +66,27 @@ describe('registration', () => {
   it.each([
     ['SES is down', async () => ({ SES_ENDPOINT: `http://127.0.0.1:${await closedPort()}` })],
     ['Redis is down', async () => ({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}` })],
-  ])('still answers 201 when %s, logging the failure with the request id and without the email or a token', async (_what, env) => {
-    const handler = await freshHandler('functions/auth-register.ts', { ...(await env()), LOG_LEVEL: 'error' });
-    const email = uniqueEmail('noses');
-    let res: TestResponse | undefined;
-    const output = await captureOutput(async () => {
-      res = await call(handler, 'POST', '/api/auth/register', { body: { email, password: STRONG_PASSWORD, full_name: 'Ann Lee' } });
-    });
-    expect(res!.status, JSON.stringify(res!.body)).toBe(201);
-    expect(res!.body.user.email_verified).toBe(false);
-    const line = output.split('\n').find((l) => l.includes('verification email failed'));
-    expect(line, output).toBeDefined();
-    expect(JSON.parse(line!)).toMatchObject({ request_id: res!.headers['x-request-id'], user_id: res!.body.user.id });
-    expect(output).not.toContain(email);
-    expect(output).not.toMatch(/token=|[A-Za-z0-9_-]{64}/);
-    expect(await sentTo(email)).toHaveLength(0);
-  });
+  ])(
+    'still answers 201 when %s, logging the failure with the request id and without the email or a token',
+    async (_what, env) => {
+      const handler = await freshHandler('functions/auth-register.ts', { ...(await env()), LOG_LEVEL: 'error' });
+      const email = uniqueEmail('noses');
+      let res: TestResponse | undefined;
+      const output = await captureOutput(async () => {
+        res = await call(handler, 'POST', '/api/auth/register', {
+          body: { email, password: STRONG_PASSWORD, full_name: 'Ann Lee' },
+        });
+      });
+      expect(res!.status, JSON.stringify(res!.body)).toBe(201);
+      expect(res!.body.user.email_verified).toBe(false);
+      const line = output.split('\n').find((l) => l.includes('verification email failed'));
+      expect(line, output).toBeDefined();
+      expect(JSON.parse(line!)).toMatchObject({ request_id: res!.headers['x-request-id'], user_id: res!.body.user.id });
+      expect(output).not.toContain(email);
+      expect(output).not.toMatch(/token=|[A-Za-z0-9_-]{64}/);
+      expect(await sentTo(email)).toHaveLength(0);
+    },
+  );
 });
 
 describe('POST /api/auth/verify-email', () => {
@@ -98,7 +105,10 @@ describe('POST /api/auth/verify-email', () => {
 
     const again = await verify(token);
     expect(again.status).toBe(400);
-    expect(again.body).toMatchObject({ code: 'invalid_token', detail: 'The verification link is invalid or has expired.' });
+    expect(again.body).toMatchObject({
+      code: 'invalid_token',
+      detail: 'The verification link is invalid or has expired.',
+    });
   });
 
   it('gives exactly one success when a token is used twice at once', async () => {
@@ -113,7 +123,14 @@ describe('POST /api/auth/verify-email', () => {
   it('answers 400 invalid_token to unknown, malformed and expired tokens, validation_error without one', async () => {
     const account = await registerAccount();
     const token = await verificationTokenFor(account.email);
-    for (const bad of ['', 'abc', 'A'.repeat(64), `${token.slice(0, 63)}!`, `${token.slice(0, 40)}${'A'.repeat(24)}`, 42]) {
+    for (const bad of [
+      '',
+      'abc',
+      'A'.repeat(64),
+      `${token.slice(0, 63)}!`,
+      `${token.slice(0, 40)}${'A'.repeat(24)}`,
+      42,
+    ]) {
       const res = await verify(bad);
       expect(res.status, String(bad)).toBe(400);
       expect(res.body.code, String(bad)).toBe(typeof bad === 'number' ? 'validation_error' : 'invalid_token');
@@ -137,7 +154,9 @@ describe('POST /api/auth/verify-email', () => {
   });
 
   it('answers 503 when Redis is down', async () => {
-    const handler = await freshHandler('functions/auth-verify-email.ts', { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
+    const handler = await freshHandler('functions/auth-verify-email.ts', {
+      REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
+    });
     const res = await verify('A'.repeat(64), handler);
     expectProblem(res, 503, 'service_unavailable');
   });
@@ -145,12 +164,17 @@ describe('POST /api/auth/verify-email', () => {
 
 describe('POST /api/auth/verify-email/resend', () => {
   it('answers 202 with one body for unverified, verified, inactive and unknown emails, and mails only the unverified one', async () => {
-    const [unverified, verified, inactive] = [await registerAccount(), await registerAccount(), await registerAccount()];
+    const [unverified, verified, inactive] = [
+      await registerAccount(),
+      await registerAccount(),
+      await registerAccount(),
+    ];
     await sql()`update users set email_verified = true where id = ${verified.id}`;
     await sql()`update users set is_active = false where id = ${inactive.id}`;
     const unknown = uniqueEmail('ghost');
     const responses = [];
-    for (const email of [unverified.email, verified.email, inactive.email, unknown]) responses.push(await resend(email));
+    for (const email of [unverified.email, verified.email, inactive.email, unknown])
+      responses.push(await resend(email));
     for (const res of responses) {
       expect(res.status).toBe(202);
       expect(res.rawBody).toBe(JSON.stringify({ detail: RESENT }));
@@ -185,7 +209,9 @@ describe('POST /api/auth/verify-email/resend', () => {
   });
 
   it('waits for the minimum response time whatever the email (anti-enumeration floor)', async () => {
-    const handler = await freshHandler('functions/auth-verify-email-resend.ts', { VERIFY_EMAIL_RESEND_MIN_RESPONSE_MS: '300' });
+    const handler = await freshHandler('functions/auth-verify-email-resend.ts', {
+      VERIFY_EMAIL_RESEND_MIN_RESPONSE_MS: '300',
+    });
     const account = await registerAccount();
     for (const email of [account.email, uniqueEmail('ghost')]) {
       const started = performance.now();
@@ -204,8 +230,10 @@ describe('POST /api/auth/verify-email/resend', () => {
 describe('REQUIRE_EMAIL_VERIFICATION=true', () => {
   const strictLogin = async () =>
     await freshHandler('functions/auth-login.ts', { REQUIRE_EMAIL_VERIFICATION: 'true', RATE_LIMIT_LOGIN: 'off' });
-  const loginWith = (handler: Handler, email: string, password: string) => call(handler, 'POST', '/api/auth/login', { body: { email, password } });
-  const sessionCount = async (userId: string) => (await sql()<{ n: number }[]>`select count(*)::int as n from refresh_tokens where user_id = ${userId}`)[0]!.n;
+  const loginWith = (handler: Handler, email: string, password: string) =>
+    call(handler, 'POST', '/api/auth/login', { body: { email, password } });
+  const sessionCount = async (userId: string) =>
+    (await sql()<{ n: number }[]>`select count(*)::int as n from refresh_tokens where user_id = ${userId}`)[0]!.n;
 
   it('answers the right password of an unverified account 403 email_not_verified and issues nothing; a wrong one stays 401', async () => {
     const handler = await strictLogin();
@@ -229,12 +257,18 @@ describe('REQUIRE_EMAIL_VERIFICATION=true', () => {
   it('lets an account in once a password reset proved the address', async () => {
     const handler = await strictLogin();
     const account = await registerAccount();
-    expect((await call(forgotHandler, 'POST', '/api/auth/forgot-password', { body: { email: account.email } })).status).toBe(202);
+    expect(
+      (await call(forgotHandler, 'POST', '/api/auth/forgot-password', { body: { email: account.email } })).status,
+    ).toBe(202);
     const newPassword = 'brand-New-secret-phrase-5';
-    const reset = await call(resetHandler, 'POST', '/api/auth/reset-password', { body: { token: await resetTokenFor(account.email), new_password: newPassword } });
+    const reset = await call(resetHandler, 'POST', '/api/auth/reset-password', {
+      body: { token: await resetTokenFor(account.email), new_password: newPassword },
+    });
     expect(reset.status).toBe(200);
     expect(await verifiedInDatabase(account.id)).toBe(true);
-    expect((await events(account.id)).filter((e) => e.type === 'email_verified').map((e) => e.details)).toEqual([{ method: 'password_reset' }]);
+    expect((await events(account.id)).filter((e) => e.type === 'email_verified').map((e) => e.details)).toEqual([
+      { method: 'password_reset' },
+    ]);
     expect((await loginWith(handler, account.email, newPassword)).status).toBe(200);
   });
 
@@ -245,7 +279,8 @@ describe('REQUIRE_EMAIL_VERIFICATION=true', () => {
 });
 
 describe('admin', () => {
-  const patch = (token: string, id: string, body: unknown) => call(updateHandler, 'PATCH', `/api/admin/users/${id}`, { token, pathParameters: { id }, body });
+  const patch = (token: string, id: string, body: unknown) =>
+    call(updateHandler, 'PATCH', `/api/admin/users/${id}`, { token, pathParameters: { id }, body });
   const resendFor = (token: string, id: string) =>
     call(resendAsStaff, 'POST', `/api/admin/users/${id}/resend-verification`, { token, pathParameters: { id } });
 
@@ -259,7 +294,10 @@ describe('admin', () => {
     const recorded = await byStaff();
     expect(recorded.map((e) => e.type).sort()).toEqual(['admin_user_updated', 'email_verified']);
     expect(recorded.every((e) => e.actor_id === staff.id)).toBe(true);
-    expect(recorded.find((e) => e.type === 'admin_user_updated')!.details).toEqual({ fields: ['email_verified'], email_verified: { from: false, to: true } });
+    expect(recorded.find((e) => e.type === 'admin_user_updated')!.details).toEqual({
+      fields: ['email_verified'],
+      email_verified: { from: false, to: true },
+    });
     // Again: nothing changes, nothing more is recorded.
     expect((await patch(staff.access, user.id, { email_verified: true })).status).toBe(200);
     expect(await byStaff()).toHaveLength(2);
@@ -270,7 +308,9 @@ describe('admin', () => {
     const user = await registerAccount();
     const res = await patch(staff.access, user.id, { email_verified: false });
     expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([{ field: 'email_verified', message: 'Only true is accepted: an address can be marked verified, not unverified.' }]);
+    expect(res.body.errors).toEqual([
+      { field: 'email_verified', message: 'Only true is accepted: an address can be marked verified, not unverified.' },
+    ]);
     const superuser = await createAccount('superuser');
     expect((await patch(staff.access, superuser.id, { email_verified: true })).body.code).toBe('permission_denied');
     expect((await resendFor(staff.access, superuser.id)).body.code).toBe('permission_denied');
@@ -279,11 +319,19 @@ describe('admin', () => {
   it('filters the user list by email_verified', async () => {
     const staff = await createAccount('staff');
     const tag = `evf${Date.now().toString(36)}`;
-    const [verified, unverified] = [await registerAccount({ email: uniqueEmail(`${tag}a`) }), await registerAccount({ email: uniqueEmail(`${tag}b`) })];
+    const [verified, unverified] = [
+      await registerAccount({ email: uniqueEmail(`${tag}a`) }),
+      await registerAccount({ email: uniqueEmail(`${tag}b`) }),
+    ];
     await sql()`update users set email_verified = true where id = ${verified.id}`;
-    const list = (query: Record<string, string>) => call(listHandler, 'GET', '/api/admin/users', { token: staff.access, query: { search: tag, ...query } });
-    expect((await list({ email_verified: 'true' })).body.results.map((u: { id: string }) => u.id)).toEqual([verified.id]);
-    expect((await list({ email_verified: 'false' })).body.results.map((u: { id: string }) => u.id)).toEqual([unverified.id]);
+    const list = (query: Record<string, string>) =>
+      call(listHandler, 'GET', '/api/admin/users', { token: staff.access, query: { search: tag, ...query } });
+    expect((await list({ email_verified: 'true' })).body.results.map((u: { id: string }) => u.id)).toEqual([
+      verified.id,
+    ]);
+    expect((await list({ email_verified: 'false' })).body.results.map((u: { id: string }) => u.id)).toEqual([
+      unverified.id,
+    ]);
     expect((await list({})).body.count).toBe(2);
     const bad = await list({ email_verified: 'yes' });
     expect(bad.status).toBe(400);
@@ -304,20 +352,30 @@ describe('admin', () => {
 
     const again = await resendFor(staff.access, user.id);
     expect(again.status).toBe(400);
-    expect(again.body.errors).toEqual([{ field: 'email_verified', message: 'This email address is already verified.' }]);
+    expect(again.body.errors).toEqual([
+      { field: 'email_verified', message: 'This email address is already verified.' },
+    ]);
     const inactive = await registerAccount();
     await sql()`update users set is_active = false where id = ${inactive.id}`;
-    expect((await resendFor(staff.access, inactive.id)).body.errors).toEqual([{ field: 'is_active', message: 'The account is inactive: activate it first.' }]);
+    expect((await resendFor(staff.access, inactive.id)).body.errors).toEqual([
+      { field: 'is_active', message: 'The account is inactive: activate it first.' },
+    ]);
     expect((await resendFor(staff.access, '00000000-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await resendFor(user.access, user.id)).status).toBe(403);
   });
 
   it('answers 503 to staff when SES is down', async () => {
-    const handler = await freshHandler('functions/admin-user-resend-verification.ts', { SES_ENDPOINT: `http://127.0.0.1:${await closedPort()}`, LOG_LEVEL: 'error' });
+    const handler = await freshHandler('functions/admin-user-resend-verification.ts', {
+      SES_ENDPOINT: `http://127.0.0.1:${await closedPort()}`,
+      LOG_LEVEL: 'error',
+    });
     const staff = await createAccount('staff');
     const user = await registerAccount();
     const res = await captureOutput(async () => {
-      const answer = await call(handler, 'POST', `/api/admin/users/${user.id}/resend-verification`, { token: staff.access, pathParameters: { id: user.id } });
+      const answer = await call(handler, 'POST', `/api/admin/users/${user.id}/resend-verification`, {
+        token: staff.access,
+        pathParameters: { id: user.id },
+      });
       expect(answer.status).toBe(503);
     });
     expect(res).not.toContain(user.email);

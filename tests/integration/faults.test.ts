@@ -74,16 +74,33 @@ afterAll(async () => {
 });
 
 /** Every route that needs Postgres, as a signed-in client would call it. */
-const postgresRoutes = () => [
-  ['login', () => login(account.email, account.password)],
-  ['register', () => call(route.register, 'POST', '/api/auth/register', { body: { email: uniqueEmail('fault'), password: STRONG_PASSWORD, full_name: 'F' } })],
-  ['refresh', () => call(route.refresh, 'POST', '/api/auth/refresh', { body: { refresh: account.refresh } })],
-  ['me', () => call(route.me, 'GET', '/api/auth/me', { token: account.access })],
-  ['change-password', () => call(route.changePassword, 'POST', '/api/auth/change-password', { token: account.access, body: { current_password: account.password, new_password: 'another-Strong-phrase-7' } })],
-  ['forgot-password', () => call(route.forgotPassword, 'POST', '/api/auth/forgot-password', { body: { email: account.email } })],
-  ['admin users', () => call(route.adminUsers, 'GET', '/api/admin/users', { token: admin.access })],
-  ['health', () => call(route.health, 'GET', '/health')],
-] as const;
+const postgresRoutes = () =>
+  [
+    ['login', () => login(account.email, account.password)],
+    [
+      'register',
+      () =>
+        call(route.register, 'POST', '/api/auth/register', {
+          body: { email: uniqueEmail('fault'), password: STRONG_PASSWORD, full_name: 'F' },
+        }),
+    ],
+    ['refresh', () => call(route.refresh, 'POST', '/api/auth/refresh', { body: { refresh: account.refresh } })],
+    ['me', () => call(route.me, 'GET', '/api/auth/me', { token: account.access })],
+    [
+      'change-password',
+      () =>
+        call(route.changePassword, 'POST', '/api/auth/change-password', {
+          token: account.access,
+          body: { current_password: account.password, new_password: 'another-Strong-phrase-7' },
+        }),
+    ],
+    [
+      'forgot-password',
+      () => call(route.forgotPassword, 'POST', '/api/auth/forgot-password', { body: { email: account.email } }),
+    ],
+    ['admin users', () => call(route.adminUsers, 'GET', '/api/admin/users', { token: admin.access })],
+    ['health', () => call(route.health, 'GET', '/health')],
+  ] as const;
 
 async function timed<T>(run: () => Promise<T>): Promise<{ result: T; ms: number }> {
   const started = performance.now();
@@ -105,18 +122,23 @@ describe('Postgres down, hung or slow', () => {
     ['refused', () => pg.set('refuse')],
     ['hung (blackholed)', () => pg.set('blackhole')],
     ['slow (+2 s each way)', () => pg.set('latency', { latencyMs: 2000 })],
-  ])('%s: every route answers 503 service_unavailable within 3 s, then works again without a restart', async (_, fault) => {
-    await fault();
-    const outcomes = await Promise.all(postgresRoutes().map(async ([name, request]) => ({ name, ...(await timed(request)) })));
-    for (const { name, result, ms } of outcomes) {
-      expect(result.status, `${name}: ${result.rawBody}`).toBe(503);
-      if (name !== 'health') expect(result.body.code, name).toBe('service_unavailable');
-      expect(ms, name).toBeLessThan(3000);
-    }
-    await pg.set('pass');
-    expect((await login(account.email, account.password)).status).toBe(200);
-    expect((await call(route.me, 'GET', '/api/auth/me', { token: account.access })).status).toBe(200);
-  });
+  ])(
+    '%s: every route answers 503 service_unavailable within 3 s, then works again without a restart',
+    async (_, fault) => {
+      await fault();
+      const outcomes = await Promise.all(
+        postgresRoutes().map(async ([name, request]) => ({ name, ...(await timed(request)) })),
+      );
+      for (const { name, result, ms } of outcomes) {
+        expect(result.status, `${name}: ${result.rawBody}`).toBe(503);
+        if (name !== 'health') expect(result.body.code, name).toBe('service_unavailable');
+        expect(ms, name).toBeLessThan(3000);
+      }
+      await pg.set('pass');
+      expect((await login(account.email, account.password)).status).toBe(200);
+      expect((await call(route.me, 'GET', '/api/auth/me', { token: account.access })).status).toBe(200);
+    },
+  );
 
   it('a statement stuck on a lock is cancelled by the statement timeout: 503 within 3 s', async () => {
     const victim = await registerAccount();
@@ -154,7 +176,9 @@ describe('Postgres cut mid-statement', () => {
     for (const cutAfterMs of [50, 350, 650, 950]) {
       const email = uniqueEmail('cut');
       emails.push(email);
-      const pending = call(route.register, 'POST', '/api/auth/register', { body: { email, password: STRONG_PASSWORD, full_name: 'Cut' } });
+      const pending = call(route.register, 'POST', '/api/auth/register', {
+        body: { email, password: STRONG_PASSWORD, full_name: 'Cut' },
+      });
       await new Promise((resolve) => setTimeout(resolve, cutAfterMs));
       pg.cut();
       expect([201, 503]).toContain((await pending).status);
@@ -186,22 +210,29 @@ describe('Redis down or slow', () => {
   it.each([
     ['refused', () => redis.set('refuse')],
     ['slow (+2 s each way)', () => redis.set('latency', { latencyMs: 2000 })],
-  ])('%s: rate limits fail open (login and refresh work), password reset answers 503, all within 3 s', async (_, fault) => {
-    const user = await registerAccount();
-    await fault();
-    const [signIn, refreshed, forgot] = await Promise.all([
-      timed(() => login(user.email, user.password)),
-      timed(() => call(route.refresh, 'POST', '/api/auth/refresh', { body: { refresh: user.refresh } })),
-      timed(() => call(route.forgotPassword, 'POST', '/api/auth/forgot-password', { body: { email: user.email } })),
-    ]);
-    expect(signIn.result.status).toBe(200);
-    expect(refreshed.result.status).toBe(200);
-    expectProblem(forgot.result, 503, 'service_unavailable');
-    for (const { ms } of [signIn, refreshed, forgot]) expect(ms).toBeLessThan(3000);
-    await redis.set('pass');
-    // Replies already on their way arrive late (one TCP stream, in order); then it works again.
-    await eventually(async () => (await call(route.forgotPassword, 'POST', '/api/auth/forgot-password', { body: { email: user.email } })).status === 202);
-  });
+  ])(
+    '%s: rate limits fail open (login and refresh work), password reset answers 503, all within 3 s',
+    async (_, fault) => {
+      const user = await registerAccount();
+      await fault();
+      const [signIn, refreshed, forgot] = await Promise.all([
+        timed(() => login(user.email, user.password)),
+        timed(() => call(route.refresh, 'POST', '/api/auth/refresh', { body: { refresh: user.refresh } })),
+        timed(() => call(route.forgotPassword, 'POST', '/api/auth/forgot-password', { body: { email: user.email } })),
+      ]);
+      expect(signIn.result.status).toBe(200);
+      expect(refreshed.result.status).toBe(200);
+      expectProblem(forgot.result, 503, 'service_unavailable');
+      for (const { ms } of [signIn, refreshed, forgot]) expect(ms).toBeLessThan(3000);
+      await redis.set('pass');
+      // Replies already on their way arrive late (one TCP stream, in order); then it works again.
+      await eventually(
+        async () =>
+          (await call(route.forgotPassword, 'POST', '/api/auth/forgot-password', { body: { email: user.email } }))
+            .status === 202,
+      );
+    },
+  );
 });
 
 describe('SES down or hung', () => {
@@ -211,8 +242,12 @@ describe('SES down or hung', () => {
   ])('%s: forgot-password answers 202 at the floor, for a known email as for an unknown one', async (_, fault) => {
     const user = await registerAccount();
     await fault();
-    const known = await timed(() => call(route.forgotPassword, 'POST', '/api/auth/forgot-password', { body: { email: user.email } }));
-    const unknown = await timed(() => call(route.forgotPassword, 'POST', '/api/auth/forgot-password', { body: { email: uniqueEmail('ghost') } }));
+    const known = await timed(() =>
+      call(route.forgotPassword, 'POST', '/api/auth/forgot-password', { body: { email: user.email } }),
+    );
+    const unknown = await timed(() =>
+      call(route.forgotPassword, 'POST', '/api/auth/forgot-password', { body: { email: uniqueEmail('ghost') } }),
+    );
     for (const { result } of [known, unknown]) {
       expect(result.status).toBe(202);
       expect(result.body).toEqual(unknown.result.body);

@@ -47,7 +47,9 @@ describe('GET /health', () => {
   });
 
   it('answers 503 naming the database when Postgres refuses connections', async () => {
-    const { res, elapsedMs } = await healthWith({ DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/none` });
+    const { res, elapsedMs } = await healthWith({
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/none`,
+    });
     expect(res.status).toBe(503);
     expect(res.headers['content-type']).toBe('application/problem+json');
     expect(res.body).toMatchObject({
@@ -65,7 +67,10 @@ describe('GET /health', () => {
   it('answers 503 naming Redis when Redis refuses connections', async () => {
     const { res } = await healthWith({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
     expect(res.status).toBe(503);
-    expect(res.body).toMatchObject({ status: 'error', checks: { database: { status: 'ok' }, redis: { status: 'error' } } });
+    expect(res.body).toMatchObject({
+      status: 'error',
+      checks: { database: { status: 'ok' }, redis: { status: 'error' } },
+    });
   });
 
   it('answers within 3 s when both dependencies accept connections but never answer', async () => {
@@ -77,7 +82,10 @@ describe('GET /health', () => {
       REDIS_URL: `redis://127.0.0.1:${redis.port}`,
     });
     expect(res.status).toBe(503);
-    expect(res.body).toMatchObject({ status: 'error', checks: { database: { status: 'error' }, redis: { status: 'error' } } });
+    expect(res.body).toMatchObject({
+      status: 'error',
+      checks: { database: { status: 'error' }, redis: { status: 'error' } },
+    });
     expect(elapsedMs).toBeLessThan(3000);
   });
 });

@@ -25,7 +25,10 @@ interface Vector {
   encoded: string;
 }
 const fixturePath = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
-const vectorFile = JSON.parse(readFileSync(fixturePath('django-password-vectors.json'), 'utf8')) as Record<'verifiable' | 'unsupported', Vector[]>;
+const vectorFile = JSON.parse(readFileSync(fixturePath('django-password-vectors.json'), 'utf8')) as Record<
+  'verifiable' | 'unsupported',
+  Vector[]
+>;
 const VECTORS = [...vectorFile.verifiable, ...vectorFile.unsupported];
 const vector = (id: string): Vector => {
   const found = VECTORS.find((v) => v.id === id);
@@ -36,7 +39,17 @@ const vector = (id: string): Vector => {
 const plaintextOf = (encoded: string) => VECTORS.find((v) => v.encoded === encoded)!.password;
 
 /** One vector per supported Django format, the cheap ones where Django's own tests have them. */
-const SUPPORTED = ['t41-pbkdf2-sha256-seasalt', 'd32-pbkdf2-sha1-5', 'd32-bcrypt-sha256-7', 'd32-bcrypt-12', 't41-scrypt', 'd32-md5-14', 'd32-sha1-15', 'd32-unsalted-md5-16', 'd32-unsalted-sha1-17'].map(vector);
+const SUPPORTED = [
+  't41-pbkdf2-sha256-seasalt',
+  'd32-pbkdf2-sha1-5',
+  'd32-bcrypt-sha256-7',
+  'd32-bcrypt-12',
+  't41-scrypt',
+  'd32-md5-14',
+  'd32-sha1-15',
+  'd32-unsalted-md5-16',
+  'd32-unsalted-sha1-17',
+].map(vector);
 
 interface DjangoUser {
   email: string;
@@ -81,7 +94,9 @@ beforeEach(async () => {
 const emailFor = (name: string) => `${name}-${tag}@django.example.com`;
 
 /** Inserts rows into Django's auth_user (defaults as Django's createuser leaves them); returns their ids. */
-async function addDjangoUsers(rows: (Partial<DjangoUser> & Pick<DjangoUser, 'email' | 'password'>)[]): Promise<string[]> {
+async function addDjangoUsers(
+  rows: (Partial<DjangoUser> & Pick<DjangoUser, 'email' | 'password'>)[],
+): Promise<string[]> {
   const full: DjangoUser[] = rows.map((row) => ({
     username: `user-${tag}-${++usernames}`,
     first_name: '',
@@ -97,7 +112,8 @@ async function addDjangoUsers(rows: (Partial<DjangoUser> & Pick<DjangoUser, 'ema
   return inserted.map((r) => String(r.id));
 }
 
-const importFromDjango = (options: Partial<ImportOptions> = {}) => importDjangoUsers({ source: { url: djangoUrl }, ...options });
+const importFromDjango = (options: Partial<ImportOptions> = {}) =>
+  importDjangoUsers({ source: { url: djangoUrl }, ...options });
 
 /** The service's row for an email (drizzle, so timestamps are Dates), or undefined. */
 const storedUser = (email: string) => findUserByEmail(email);
@@ -105,18 +121,38 @@ const storedUser = (email: string) => findUserByEmail(email);
 describe('importing from the Django database', () => {
   it('lets every imported user sign in with their Django password, then moves them to bcrypt', async () => {
     const ids = await addDjangoUsers(
-      SUPPORTED.map((v, i) => ({ email: emailFor(`login${i}`), password: v.encoded, first_name: 'Ann', last_name: `Lee ${i}`, is_staff: i === 0 })),
+      SUPPORTED.map((v, i) => ({
+        email: emailFor(`login${i}`),
+        password: v.encoded,
+        first_name: 'Ann',
+        last_name: `Lee ${i}`,
+        is_staff: i === 0,
+      })),
     );
 
     const summary = await importFromDjango();
-    expect(summary).toMatchObject({ dryRun: false, read: SUPPORTED.length, imported: SUPPORTED.length, updated: 0, skipped: [], conflicts: [] });
-    expect(summary.passwordFormats.map((f) => f.algorithm).sort()).toEqual([...new Set(SUPPORTED.map((v) => v.algorithm))].sort());
+    expect(summary).toMatchObject({
+      dryRun: false,
+      read: SUPPORTED.length,
+      imported: SUPPORTED.length,
+      updated: 0,
+      skipped: [],
+      conflicts: [],
+    });
+    expect(summary.passwordFormats.map((f) => f.algorithm).sort()).toEqual(
+      [...new Set(SUPPORTED.map((v) => v.algorithm))].sort(),
+    );
     expect(summary.passwordFormats.every((f) => f.supported)).toBe(true);
 
     for (const [i, v] of SUPPORTED.entries()) {
       const email = emailFor(`login${i}`);
       const before = await storedUser(email);
-      expect(before, v.id).toMatchObject({ password: v.encoded, fullName: `Ann Lee ${i}`, isStaff: i === 0, lastLogin: null });
+      expect(before, v.id).toMatchObject({
+        password: v.encoded,
+        fullName: `Ann Lee ${i}`,
+        isStaff: i === 0,
+        lastLogin: null,
+      });
       expect(before!.dateJoined.toISOString()).toBe('2020-01-02T03:04:05.678Z');
 
       const first = await login(email, v.password);
@@ -153,7 +189,11 @@ describe('importing from the Django database', () => {
     expect(formatSummary(summary)).toMatch(/argon2\s+1\s+cannot be verified: the user must reset their password/);
     expect([unusableId, argonId, cryptId]).toHaveLength(3);
 
-    for (const [name, v] of [['unusable', unusable], ['argon', argon2], ['crypt', crypt]] as const) {
+    for (const [name, v] of [
+      ['unusable', unusable],
+      ['argon', argon2],
+      ['crypt', crypt],
+    ] as const) {
       expect((await storedUser(emailFor(name)))!.password).toBe(v.encoded);
       // The unusable marker has no password at all (Django's vector is for ''): try a real one.
       const res = await login(emailFor(name), v.password || 'lètmein');
@@ -194,7 +234,11 @@ describe('importing from the Django database', () => {
     expect(signedIn).toMatchObject({ password: bcryptHash, fullName: 'Sig Ned' });
     expect(signedIn.lastLogin).not.toBeNull();
     expect((await login(emailFor('signed-in'), pbkdf2.password)).status).toBe(200);
-    expect(await storedUser(emailFor('untouched'))).toMatchObject({ password: sha1.encoded, fullName: 'Renamed Touched', isStaff: true });
+    expect(await storedUser(emailFor('untouched'))).toMatchObject({
+      password: sha1.encoded,
+      fullName: 'Renamed Touched',
+      isStaff: true,
+    });
     expect((await login(emailFor('untouched'), sha1.password)).status).toBe(200);
   });
 
@@ -224,7 +268,9 @@ describe('importing from the Django database', () => {
 
     await addDjangoUsers([{ email: emailFor('trusted'), password: v.encoded }]);
     const trusted = await importFromDjango({ markVerified: true });
-    expect(formatSummary(trusted)).toMatch(/email_verified\s+true for every imported or updated account \(--mark-verified\)/);
+    expect(formatSummary(trusted)).toMatch(
+      /email_verified\s+true for every imported or updated account \(--mark-verified\)/,
+    );
     expect(await storedUser(emailFor('plain'))).toMatchObject({ emailVerified: true });
     expect(await storedUser(emailFor('trusted'))).toMatchObject({ emailVerified: true });
 
@@ -234,7 +280,9 @@ describe('importing from the Django database', () => {
 
   it('writes nothing on a dry run, yet reports exactly what a real run would do', async () => {
     const v = vector('d32-bcrypt-sha256-7');
-    const [existingId] = await addDjangoUsers([{ email: emailFor('existing'), password: v.encoded, first_name: 'Before' }]);
+    const [existingId] = await addDjangoUsers([
+      { email: emailFor('existing'), password: v.encoded, first_name: 'Before' },
+    ]);
     await importFromDjango();
     await django`update auth_user set first_name = 'After' where id = ${existingId!}`;
     await addDjangoUsers([{ email: emailFor('fresh'), password: v.encoded }]);
@@ -259,7 +307,15 @@ describe('importing from the Django database', () => {
       { email: `  ${emailFor('Fine')} `, password: v.encoded, first_name: longName, last_name: longName },
       { email: emailFor('nameless'), password: v.encoded, username: '' },
     ]);
-    const [blank, spaces, invalid, twinA, twinB, fine, nameless] = ids as [string, string, string, string, string, string, string];
+    const [blank, spaces, invalid, twinA, twinB, fine, nameless] = ids as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
 
     const summary = await importFromDjango();
     expect(summary.read).toBe(7);
@@ -268,8 +324,16 @@ describe('importing from the Django database', () => {
       { id: blank, reason: 'no_email', detail: 'email is blank' },
       { id: spaces, reason: 'no_email', detail: 'email is blank' },
       { id: invalid, reason: 'invalid_email', detail: '"not-an-email" is not a valid email address' },
-      { id: twinA, reason: 'duplicate_email', detail: `${emailFor('twin')} is also the email of source row(s) ${twinB}` },
-      { id: twinB, reason: 'duplicate_email', detail: `${emailFor('twin')} is also the email of source row(s) ${twinA}` },
+      {
+        id: twinA,
+        reason: 'duplicate_email',
+        detail: `${emailFor('twin')} is also the email of source row(s) ${twinB}`,
+      },
+      {
+        id: twinB,
+        reason: 'duplicate_email',
+        detail: `${emailFor('twin')} is also the email of source row(s) ${twinA}`,
+      },
     ]);
     expect(summary.conflicts).toEqual([{ email: emailFor('twin'), ids: [twinA, twinB] }]);
     expect(await storedUser(emailFor('twin'))).toBeUndefined();
@@ -301,7 +365,12 @@ describe('importing from the Django database', () => {
 
     const now = new Date('2026-01-01T00:00:00Z');
     const summary = await importDjangoUsers({ source: { url: djangoUrl, table: 'public.accounts_user' }, now });
-    expect(summary).toMatchObject({ source: 'table "public.accounts_user"', read: 1, imported: 1, warnings: { date_joined_missing: [id] } });
+    expect(summary).toMatchObject({
+      source: 'table "public.accounts_user"',
+      read: 1,
+      imported: 1,
+      warnings: { date_joined_missing: [id] },
+    });
     expect(summary.nameSources.full_name).toBe(1);
     const stored = (await storedUser(emailFor('custom')))!;
     expect(stored).toMatchObject({ fullName: 'Cus Tom', isStaff: false, isSuperuser: false, isActive: true });
@@ -309,19 +378,29 @@ describe('importing from the Django database', () => {
     expect((await login(emailFor('custom'), v.password)).status).toBe(200);
 
     await django`create table IF NOT EXISTS no_password (id int primary key, email text)`;
-    await expect(importDjangoUsers({ source: { url: djangoUrl, table: 'no_password' } })).rejects.toThrow(/has no password column/);
+    await expect(importDjangoUsers({ source: { url: djangoUrl, table: 'no_password' } })).rejects.toThrow(
+      /has no password column/,
+    );
   });
 
   it('stops with a clear message when the source cannot be read', async () => {
     const down = new URL(djangoUrl);
     down.port = String(await closedPort());
-    await expect(importDjangoUsers({ source: { url: down.toString() } })).rejects.toThrow(/^Cannot read the Django database: .*ECONNREFUSED/);
-    await expect(importFromDjango({ source: { url: djangoUrl, table: 'accounts_users' } })).rejects.toThrow(ImportError);
+    await expect(importDjangoUsers({ source: { url: down.toString() } })).rejects.toThrow(
+      /^Cannot read the Django database: .*ECONNREFUSED/,
+    );
+    await expect(importFromDjango({ source: { url: djangoUrl, table: 'accounts_users' } })).rejects.toThrow(
+      ImportError,
+    );
     await expect(importFromDjango({ source: { url: djangoUrl, table: 'accounts_users' } })).rejects.toThrow(
       /Table "accounts_users" does not exist in the Django database.*--table/,
     );
-    await expect(importDjangoUsers({ source: { file: fixturePath('django-import/missing.csv') } })).rejects.toThrow(/Cannot read .*missing\.csv/);
-    await expect(importDjangoUsers({ source: { file: fixturePath('django-import/README.md') } })).rejects.toThrow(/name it \.csv/);
+    await expect(importDjangoUsers({ source: { file: fixturePath('django-import/missing.csv') } })).rejects.toThrow(
+      /Cannot read .*missing\.csv/,
+    );
+    await expect(importDjangoUsers({ source: { file: fixturePath('django-import/README.md') } })).rejects.toThrow(
+      /name it \.csv/,
+    );
   });
 });
 
@@ -381,7 +460,9 @@ describe('npm run import:django', () => {
       child.once('close', (code) => resolve({ code, stdout, stderr }));
     });
 
-  it('runs end to end: a dry run prints the summary and exits 0; a missing table exits 1 with the reason', { timeout: 120_000 }, async () => {
+  it('runs end to end: a dry run prints the summary and exits 0; a missing table exits 1 with the reason', {
+    timeout: 120_000,
+  }, async () => {
     const v = vector('t41-pbkdf2-sha256-seasalt');
     const [goodId, badId] = await addDjangoUsers([
       { email: emailFor('cli'), password: v.encoded },

@@ -22,7 +22,8 @@ const row = (name: string, token: () => Promise<string> | string) => rows.push([
 const activeKid = () => config.jwt.keys.activeKid!;
 const publicJwk = () => config.jwt.keys.keys[0]!.publicJwk;
 /** The service's public key as an attacker would fetch it, in the forms HMAC confusion tries. */
-const publicPem = () => createPublicKey({ key: { ...publicJwk() }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
+const publicPem = () =>
+  createPublicKey({ key: { ...publicJwk() }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
 
 beforeAll(async () => {
   [account, deleted] = await Promise.all([registerAccount(), registerAccount()]);
@@ -38,38 +39,89 @@ describe('the forge', () => {
 
 row('alg none', () => unsignedToken(account.id));
 row('alg none with our kid', () => withHeader(unsignedToken(account.id), { kid: activeKid() }));
-row('alg "NONE" on a real token, signature stripped', () => `${withHeader(account.access, { alg: 'NONE' }).split('.').slice(0, 2).join('.')}.`);
+row(
+  'alg "NONE" on a real token, signature stripped',
+  () => `${withHeader(account.access, { alg: 'NONE' }).split('.').slice(0, 2).join('.')}.`,
+);
 row('tampered signature', () => tamper(account.access));
 row('forged payload under the real signature', () => withPayload(account.access, { sub: crypto.randomUUID() }));
-row('HS256 keyed with our public key (PEM), our kid', () => forgeToken({ sub: account.id, alg: 'HS256', key: new TextEncoder().encode(publicPem()), header: { kid: activeKid() } }));
-row('HS256 keyed with our public key (PEM), no kid', () => forgeToken({ sub: account.id, alg: 'HS256', key: new TextEncoder().encode(publicPem()) }));
-row('HS256 keyed with our public key (raw x)', () => forgeToken({ sub: account.id, alg: 'HS256', key: Buffer.from(publicJwk().x, 'base64url') }));
-row('HS256 keyed with the JWK JSON', () => forgeToken({ sub: account.id, alg: 'HS256', key: new TextEncoder().encode(JSON.stringify(publicJwk())) }));
+row('HS256 keyed with our public key (PEM), our kid', () =>
+  forgeToken({
+    sub: account.id,
+    alg: 'HS256',
+    key: new TextEncoder().encode(publicPem()),
+    header: { kid: activeKid() },
+  }),
+);
+row('HS256 keyed with our public key (PEM), no kid', () =>
+  forgeToken({ sub: account.id, alg: 'HS256', key: new TextEncoder().encode(publicPem()) }),
+);
+row('HS256 keyed with our public key (raw x)', () =>
+  forgeToken({ sub: account.id, alg: 'HS256', key: Buffer.from(publicJwk().x, 'base64url') }),
+);
+row('HS256 keyed with the JWK JSON', () =>
+  forgeToken({ sub: account.id, alg: 'HS256', key: new TextEncoder().encode(JSON.stringify(publicJwk())) }),
+);
 row('HS256 with a guessed secret', () => forgeToken({ sub: account.id, secret: 'another-secret-another-secret-xx' }));
-row('RS256 with the attacker\'s key and our kid', async () => forgeToken({ sub: account.id, alg: 'RS256', key: (await generateKeyPair('RS256')).privateKey, header: { kid: activeKid() } }));
-row('EdDSA with the attacker\'s key and our kid', async () => forgeToken({ sub: account.id, alg: 'EdDSA', key: (await generateKeyPair('EdDSA')).privateKey, header: { kid: activeKid() } }));
-row('ES256 with the attacker\'s key and our kid', async () => forgeToken({ sub: account.id, alg: 'ES256', key: (await generateKeyPair('ES256')).privateKey, header: { kid: activeKid() } }));
+row("RS256 with the attacker's key and our kid", async () =>
+  forgeToken({
+    sub: account.id,
+    alg: 'RS256',
+    key: (await generateKeyPair('RS256')).privateKey,
+    header: { kid: activeKid() },
+  }),
+);
+row("EdDSA with the attacker's key and our kid", async () =>
+  forgeToken({
+    sub: account.id,
+    alg: 'EdDSA',
+    key: (await generateKeyPair('EdDSA')).privateKey,
+    header: { kid: activeKid() },
+  }),
+);
+row("ES256 with the attacker's key and our kid", async () =>
+  forgeToken({
+    sub: account.id,
+    alg: 'ES256',
+    key: (await generateKeyPair('ES256')).privateKey,
+    header: { kid: activeKid() },
+  }),
+);
 row('our token relabelled ES256', () => withHeader(account.access, { alg: 'ES256' }));
 row('kid unknown', () => withHeader(account.access, { kid: 'retired-2020' }));
 row('kid path traversal', () => withHeader(account.access, { kid: '../../../../dev/null' }));
 row('kid SQL injection', () => withHeader(account.access, { kid: "' union select 'secret' --" }));
 row('kid not a string', () => withHeader(account.access, { kid: { $ne: null } }));
 row('kid removed from an EdDSA token', () => withHeader(account.access, { kid: undefined }));
-row('jku to the attacker\'s JWKS', async () => {
+row("jku to the attacker's JWKS", async () => {
   const { privateKey } = await generateKeyPair('EdDSA');
-  return forgeToken({ sub: account.id, alg: 'EdDSA', key: privateKey, header: { kid: 'evil', jku: 'https://attacker.example/jwks.json' } });
+  return forgeToken({
+    sub: account.id,
+    alg: 'EdDSA',
+    key: privateKey,
+    header: { kid: 'evil', jku: 'https://attacker.example/jwks.json' },
+  });
 });
-row('jwk embedding the attacker\'s key', async () => {
+row("jwk embedding the attacker's key", async () => {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA');
   return forgeToken({ sub: account.id, alg: 'EdDSA', key: privateKey, header: { jwk: await exportJWK(publicKey) } });
 });
-row('jwk embedding the attacker\'s key, with our kid', async () => {
+row("jwk embedding the attacker's key, with our kid", async () => {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA');
-  return forgeToken({ sub: account.id, alg: 'EdDSA', key: privateKey, header: { kid: activeKid(), jwk: await exportJWK(publicKey) } });
+  return forgeToken({
+    sub: account.id,
+    alg: 'EdDSA',
+    key: privateKey,
+    header: { kid: activeKid(), jwk: await exportJWK(publicKey) },
+  });
 });
-row('x5u to the attacker\'s certificate', () => withHeader(account.access, { x5u: 'https://attacker.example/cert.pem' }));
+row("x5u to the attacker's certificate", () =>
+  withHeader(account.access, { x5u: 'https://attacker.example/cert.pem' }),
+);
 row('x5c on an otherwise valid token', () => forgeToken({ sub: account.id, header: { x5c: ['MIIB'] } }));
-row('jku on an otherwise valid token', () => forgeToken({ sub: account.id, header: { jku: 'https://attacker.example/jwks.json' } }));
+row('jku on an otherwise valid token', () =>
+  forgeToken({ sub: account.id, header: { jku: 'https://attacker.example/jwks.json' } }),
+);
 row('typ at+jwt', () => forgeToken({ sub: account.id, typ: 'at+jwt' }));
 row('wrong iss', () => forgeToken({ sub: account.id, iss: 'someone-else' }));
 row('wrong aud', () => forgeToken({ sub: account.id, aud: 'another-app' }));
@@ -77,8 +129,10 @@ row('type id', () => forgeToken({ sub: account.id, type: 'id' }));
 row('expired', () => forgeToken({ sub: account.id, expiresInS: -5 }));
 row('not yet valid (nbf in an hour)', () => forgeToken({ sub: account.id, notBeforeInS: 3600 }));
 row('a refresh token used as access', () => account.refresh);
-row('a deleted user\'s token', () => deleted.access);
-row('8 KB token (a valid signature over a huge claim)', () => forgeToken({ sub: account.id, header: { pad: 'x'.repeat(8 * 1024) } }));
+row("a deleted user's token", () => deleted.access);
+row('8 KB token (a valid signature over a huge claim)', () =>
+  forgeToken({ sub: account.id, header: { pad: 'x'.repeat(8 * 1024) } }),
+);
 row('8 KB of garbage', () => `${'A'.repeat(4096)}.${'B'.repeat(4096)}.C`);
 
 describe('the JWT attack table: every row is 401 problem+json', () => {
@@ -90,7 +144,11 @@ describe('the JWT attack table: every row is 401 problem+json', () => {
   });
 
   it('an access token used as a refresh token, and a refresh token of a deleted user, are 401 invalid_refresh_token', async () => {
-    for (const token of [account.access, deleted.refresh, await forgeToken({ sub: account.id, type: 'refresh', notBeforeInS: 3600 })]) {
+    for (const token of [
+      account.access,
+      deleted.refresh,
+      await forgeToken({ sub: account.id, type: 'refresh', notBeforeInS: 3600 }),
+    ]) {
       const res = await call(refreshHandler, 'POST', '/api/auth/refresh', { body: { refresh: token } });
       expectProblem(res, 401, 'invalid_refresh_token');
     }

@@ -34,29 +34,50 @@ afterAll(() => logs.restore());
 
 describe('serializeError', () => {
   it('logs a failed query as its statement name and the driver error, never its parameters', () => {
-    const query = 'with "started" as (insert into "refresh_tokens" ("user_id") values ($1) returning "id") insert into "users" ("email", "password") values ($2, $3)';
-    const failed = Object.assign(new Error(`Failed query: ${query}\nparams: ann@example.com,$2b$04$${'a'.repeat(53)}`), {
-      query,
-      params: ['ann@example.com'],
-      cause: Object.assign(new Error('write CONNECTION_DESTROYED 127.0.0.1:5432'), { code: 'CONNECTION_DESTROYED' }),
-    });
+    const query =
+      'with "started" as (insert into "refresh_tokens" ("user_id") values ($1) returning "id") insert into "users" ("email", "password") values ($2, $3)';
+    const failed = Object.assign(
+      new Error(`Failed query: ${query}\nparams: ann@example.com,$2b$04$${'a'.repeat(53)}`),
+      {
+        query,
+        params: ['ann@example.com'],
+        cause: Object.assign(new Error('write CONNECTION_DESTROYED 127.0.0.1:5432'), { code: 'CONNECTION_DESTROYED' }),
+      },
+    );
     const logged = serializeError(failed);
-    expect(logged).toMatchObject({ name: 'QueryError', message: 'Failed query', statement: 'insert users', cause: { code: 'CONNECTION_DESTROYED' } });
+    expect(logged).toMatchObject({
+      name: 'QueryError',
+      message: 'Failed query',
+      statement: 'insert users',
+      cause: { code: 'CONNECTION_DESTROYED' },
+    });
     expect(JSON.stringify(logged)).not.toMatch(/ann@|\$2b\$|params/);
   });
 
   it('masks emails, hashes and tokens a message quotes, and keeps only the stack frames', () => {
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlc2lnbmF0dXJl';
-    const logged = JSON.stringify(serializeError(new Error(`no luck for bob@example.org with ${jwt}\nsecond line with $2b$12$${'b'.repeat(53)}`)));
+    const logged = JSON.stringify(
+      serializeError(new Error(`no luck for bob@example.org with ${jwt}\nsecond line with $2b$12$${'b'.repeat(53)}`)),
+    );
     expect(logged).toContain('[email]');
     expect(logged).toContain('[jwt]');
     expect(logged).not.toMatch(/bob@|eyJ|\$2b\$|second line/);
   });
 
   it('redacts fields named like secrets or emails', () => {
-    log.info('probe', { email: 'carol@example.com', password: 'hunter2-Secret', nested: { refresh: 'r' }, user_id: 'u-1' });
+    log.info('probe', {
+      email: 'carol@example.com',
+      password: 'hunter2-Secret',
+      nested: { refresh: 'r' },
+      user_id: 'u-1',
+    });
     const line = logs.lines().find((l) => l.message === 'probe')!;
-    expect(line).toMatchObject({ email: '[redacted]', password: '[redacted]', nested: { refresh: '[redacted]' }, user_id: 'u-1' });
+    expect(line).toMatchObject({
+      email: '[redacted]',
+      password: '[redacted]',
+      nested: { refresh: '[redacted]' },
+      user_id: 'u-1',
+    });
   });
 });
 
@@ -69,30 +90,54 @@ describe('a full run of the auth flows', () => {
     const signedIn = await login(user.email, user.password);
     expect((await login(user.email, 'wrong-Password-1')).status).toBe(401);
     expect((await login(uniqueEmail('nobody'), 'wrong-Password-1')).status).toBe(401);
-    const refreshed = await call(handlers.refresh, 'POST', '/api/auth/refresh', { body: { refresh: signedIn.body.refresh } });
+    const refreshed = await call(handlers.refresh, 'POST', '/api/auth/refresh', {
+      body: { refresh: signedIn.body.refresh },
+    });
     expect(refreshed.status).toBe(200);
     await call(handlers.me, 'GET', '/api/auth/me', { token: refreshed.body.access });
-    await call(handlers.meUpdate, 'PATCH', '/api/auth/me', { token: refreshed.body.access, body: { full_name: 'New Name' } });
+    await call(handlers.meUpdate, 'PATCH', '/api/auth/me', {
+      token: refreshed.body.access,
+      body: { full_name: 'New Name' },
+    });
     await call(handlers.forgot, 'POST', '/api/auth/forgot-password', { body: { email: user.email } });
     const resetToken = await resetTokenFor(user.email);
-    expect((await call(handlers.reset, 'POST', '/api/auth/reset-password', { body: { token: 'x'.repeat(64), new_password: 'reset-Phrase-77' } })).status).toBe(400);
-    expect((await call(handlers.reset, 'POST', '/api/auth/reset-password', { body: { token: resetToken, new_password: 'reset-Phrase-77' } })).status).toBe(200);
+    expect(
+      (
+        await call(handlers.reset, 'POST', '/api/auth/reset-password', {
+          body: { token: 'x'.repeat(64), new_password: 'reset-Phrase-77' },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await call(handlers.reset, 'POST', '/api/auth/reset-password', {
+          body: { token: resetToken, new_password: 'reset-Phrase-77' },
+        })
+      ).status,
+    ).toBe(200);
     const again = await login(user.email, 'reset-Phrase-77');
     expect(
-      (await call(handlers.changePassword, 'POST', '/api/auth/change-password', {
-        token: again.body.access,
-        body: { current_password: 'reset-Phrase-77', new_password: 'changed-Phrase-88' },
-      })).status,
+      (
+        await call(handlers.changePassword, 'POST', '/api/auth/change-password', {
+          token: again.body.access,
+          body: { current_password: 'reset-Phrase-77', new_password: 'changed-Phrase-88' },
+        })
+      ).status,
     ).toBe(204);
     await call(handlers.logout, 'POST', '/api/auth/logout', { body: { refresh: again.body.refresh } });
     const target = { token: admin.access, pathParameters: { id: victim.id } };
     await call(handlers.adminList, 'GET', '/api/admin/users', { token: admin.access, query: { search: victim.email } });
     await call(handlers.adminGet, 'GET', `/api/admin/users/${victim.id}`, target);
-    await call(handlers.adminUpdate, 'PATCH', `/api/admin/users/${victim.id}`, { ...target, body: { full_name: 'Renamed', is_active: false } });
+    await call(handlers.adminUpdate, 'PATCH', `/api/admin/users/${victim.id}`, {
+      ...target,
+      body: { full_name: 'Renamed', is_active: false },
+    });
     await call(handlers.adminRevoke, 'POST', `/api/admin/users/${victim.id}/revoke-sessions`, target);
     await call(handlers.adminDelete, 'DELETE', `/api/admin/users/${victim.id}`, target);
 
-    const hashes = await sql()<{ password: string }[]>`select password from users where id in (${user.id}, ${admin.id})`;
+    const hashes = await sql()<
+      { password: string }[]
+    >`select password from users where id in (${user.id}, ${admin.id})`;
     const text = logs.text().slice(before);
     expect(text.length, 'the flows logged something (LOG_LEVEL=debug)').toBeGreaterThan(0);
     expectNoSecrets(text, {

@@ -11,22 +11,40 @@ describe('what never reaches a log', () => {
     const env = { LOG_LEVEL: 'debug', DEBUG: 'true' };
     const load = (file: string) => freshHandler(`functions/${file}.ts`, env);
     const [setup, confirm, login, loginMfa, regenerate] = await Promise.all(
-      ['auth-mfa-totp-setup', 'auth-mfa-totp-confirm', 'auth-login', 'auth-login-mfa', 'auth-mfa-recovery-codes'].map(load),
+      ['auth-mfa-totp-setup', 'auth-mfa-totp-confirm', 'auth-login', 'auth-login-mfa', 'auth-mfa-recovery-codes'].map(
+        load,
+      ),
     );
     const account = await registerAccount();
     const seen: string[] = [];
     const output = await captureOutput(async () => {
-      const s = await call(setup!, 'POST', '/api/auth/mfa/totp/setup', { token: account.access, body: { password: account.password } });
+      const s = await call(setup!, 'POST', '/api/auth/mfa/totp/setup', {
+        token: account.access,
+        body: { password: account.password },
+      });
       seen.push(s.body.secret, s.body.otpauth_url);
-      const c = await call(confirm!, 'POST', '/api/auth/mfa/totp/confirm', { token: account.access, body: { code: codeAt(s.body.secret) } });
+      const c = await call(confirm!, 'POST', '/api/auth/mfa/totp/confirm', {
+        token: account.access,
+        body: { code: codeAt(s.body.secret) },
+      });
       seen.push(...c.body.recovery_codes);
-      const l = await call(login!, 'POST', '/api/auth/login', { body: { email: account.email, password: account.password }, sourceIp: randomIp() });
+      const l = await call(login!, 'POST', '/api/auth/login', {
+        body: { email: account.email, password: account.password },
+        sourceIp: randomIp(),
+      });
       seen.push(l.body.mfa_token);
-      const wrong = await call(loginMfa!, 'POST', '/api/auth/login/mfa', { body: { mfa_token: l.body.mfa_token, code: 'zzzz-zzzz-zzzz' } });
+      const wrong = await call(loginMfa!, 'POST', '/api/auth/login/mfa', {
+        body: { mfa_token: l.body.mfa_token, code: 'zzzz-zzzz-zzzz' },
+      });
       expect(wrong.status).toBe(401);
-      const m = await call(loginMfa!, 'POST', '/api/auth/login/mfa', { body: { mfa_token: l.body.mfa_token, code: c.body.recovery_codes[0] } });
+      const m = await call(loginMfa!, 'POST', '/api/auth/login/mfa', {
+        body: { mfa_token: l.body.mfa_token, code: c.body.recovery_codes[0] },
+      });
       expect(m.status).toBe(200);
-      const r = await call(regenerate!, 'POST', '/api/auth/mfa/recovery-codes', { token: account.access, body: { password: account.password, code: c.body.recovery_codes[1] } });
+      const r = await call(regenerate!, 'POST', '/api/auth/mfa/recovery-codes', {
+        token: account.access,
+        body: { password: account.password, code: c.body.recovery_codes[1] },
+      });
       seen.push(...r.body.recovery_codes);
     });
     expect(seen.length).toBeGreaterThan(20);

@@ -20,7 +20,8 @@ afterAll(() => redis.quit());
 
 const setup = (account: TestAccount, password = account.password) =>
   call(setupHandler, 'POST', '/api/auth/mfa/totp/setup', { token: account.access, body: { password } });
-const confirm = (account: TestAccount, code: string) => call(confirmHandler, 'POST', '/api/auth/mfa/totp/confirm', { token: account.access, body: { code } });
+const confirm = (account: TestAccount, code: string) =>
+  call(confirmHandler, 'POST', '/api/auth/mfa/totp/confirm', { token: account.access, body: { code } });
 const disable = (account: TestAccount, body: { password: string; code: string }) =>
   call(disableHandler, 'POST', '/api/auth/mfa/totp/disable', { token: account.access, body });
 const regenerate = (account: TestAccount, body: { password: string; code: string }) =>
@@ -42,7 +43,8 @@ async function challenge(account: TestAccount): Promise<string> {
 const events = (userId: string, type: string) =>
   sql()`select type, actor_id, details from security_events where user_id = ${userId} and type = ${type} order by created_at`;
 
-const challengeKey = (token: string) => `${config.redis.keyPrefix}mfa:login:${createHash('sha256').update(token).digest('hex')}`;
+const challengeKey = (token: string) =>
+  `${config.redis.keyPrefix}mfa:login:${createHash('sha256').update(token).digest('hex')}`;
 
 describe('TOTP setup and confirmation', () => {
   it('answers the secret and an otpauth:// URL naming the issuer and the email, and keeps only ciphertext', async () => {
@@ -55,7 +57,13 @@ describe('TOTP setup and confirmation', () => {
     expect(url.protocol).toBe('otpauth:');
     expect(url.host).toBe('totp');
     expect(decodeURIComponent(url.pathname)).toBe(`/${config.mfa.issuer}:${account.email}`);
-    expect(Object.fromEntries(url.searchParams)).toEqual({ issuer: config.mfa.issuer, secret: res.body.secret, algorithm: 'SHA1', digits: '6', period: '30' });
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      issuer: config.mfa.issuer,
+      secret: res.body.secret,
+      algorithm: 'SHA1',
+      digits: '6',
+      period: '30',
+    });
 
     const [row] = await sql()`select secret, confirmed_at from mfa_totp where user_id = ${account.id}`;
     expect(row!.confirmed_at).toBeNull();
@@ -107,7 +115,9 @@ describe('TOTP setup and confirmation', () => {
     const stored = await sql()`select code_hash from mfa_recovery_codes where user_id = ${account.id}`;
     expect(stored).toHaveLength(10);
     expect(JSON.stringify(stored)).not.toContain(account.recoveryCodes[0]!.replaceAll('-', ''));
-    expect(await events(account.id, 'mfa_enabled')).toEqual([{ type: 'mfa_enabled', actor_id: null, details: { method: 'totp' } }]);
+    expect(await events(account.id, 'mfa_enabled')).toEqual([
+      { type: 'mfa_enabled', actor_id: null, details: { method: 'totp' } },
+    ]);
 
     const again = await setup(account);
     expectProblem(again, 409, 'mfa_already_enabled');
@@ -120,7 +130,11 @@ describe('signing in with TOTP on', () => {
     const account = await registerMfaAccount();
     const res = await login(account.email, account.password, randomIp());
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ mfa_required: true, mfa_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), methods: ['totp', 'recovery_code'] });
+    expect(res.body).toEqual({
+      mfa_required: true,
+      mfa_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      methods: ['totp', 'recovery_code'],
+    });
 
     const done = await loginMfa(res.body.mfa_token, codeAt(account.secret, 1));
     expect(done.status, JSON.stringify(done.body)).toBe(200);
@@ -175,7 +189,10 @@ describe('signing in with TOTP on', () => {
   it('one mfa_token sent twice at once lets exactly one through', async () => {
     const account = await registerMfaAccount();
     const token = await challenge(account);
-    const results = await Promise.all([loginMfa(token, codeAt(account.secret, 1)), loginMfa(token, codeAt(account.secret, 1))]);
+    const results = await Promise.all([
+      loginMfa(token, codeAt(account.secret, 1)),
+      loginMfa(token, codeAt(account.secret, 1)),
+    ]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
   });
 
@@ -184,10 +201,13 @@ describe('signing in with TOTP on', () => {
     const [code] = account.recoveryCodes as [string];
     const first = await loginMfa(await challenge(account), code.toUpperCase().replaceAll('-', ' '));
     expect(first.status, JSON.stringify(first.body)).toBe(200);
-    expect(await events(account.id, 'login')).toEqual([expect.objectContaining({ details: { method: 'recovery_code' } })]);
+    expect(await events(account.id, 'login')).toEqual([
+      expect.objectContaining({ details: { method: 'recovery_code' } }),
+    ]);
     const again = await loginMfa(await challenge(account), code);
     expectProblem(again, 401, 'invalid_mfa_code');
-    const [used] = await sql()`select count(*)::int as n from mfa_recovery_codes where user_id = ${account.id} and used_at is not null`;
+    const [used] =
+      await sql()`select count(*)::int as n from mfa_recovery_codes where user_id = ${account.id} and used_at is not null`;
     expect(used!.n).toBe(1);
   });
 
@@ -226,7 +246,8 @@ describe('signing in with TOTP on', () => {
   });
 
   it('unknown, blank or malformed mfa_tokens get invalid_mfa_token; a missing one is validation_error', async () => {
-    for (const token of ['', 'nope', 'A'.repeat(43)]) expect((await loginMfa(token, '123456')).body.code).toBe('invalid_mfa_token');
+    for (const token of ['', 'nope', 'A'.repeat(43)])
+      expect((await loginMfa(token, '123456')).body.code).toBe('invalid_mfa_token');
     const missing = await call(loginMfaHandler, 'POST', '/api/auth/login/mfa', { body: { code: '123456' } });
     expect(missing.status).toBe(400);
     expect(missing.body.errors).toEqual([expect.objectContaining({ field: 'mfa_token' })]);
@@ -243,19 +264,27 @@ describe('signing in with TOTP on', () => {
 describe('disabling TOTP and new recovery codes', () => {
   it('disable needs the password and a code (each wrong one named), then TOTP is off and login gives tokens again', async () => {
     const account = await registerMfaAccount();
-    const bad = await disable(account, { password: 'wrong-Password-1', code: '000000' === codeAt(account.secret, 1) ? '000001' : '000000' });
+    const bad = await disable(account, {
+      password: 'wrong-Password-1',
+      code: '000000' === codeAt(account.secret, 1) ? '000001' : '000000',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['password', 'code']);
     // A right recovery code with a wrong password is not spent.
-    expect((await disable(account, { password: 'wrong-Password-1', code: account.recoveryCodes[0]! })).status).toBe(400);
-    const [unused] = await sql()`select count(*)::int as n from mfa_recovery_codes where user_id = ${account.id} and used_at is null`;
+    expect((await disable(account, { password: 'wrong-Password-1', code: account.recoveryCodes[0]! })).status).toBe(
+      400,
+    );
+    const [unused] =
+      await sql()`select count(*)::int as n from mfa_recovery_codes where user_id = ${account.id} and used_at is null`;
     expect(unused!.n).toBe(10);
 
     expect((await disable(account, { password: account.password, code: codeAt(account.secret, 1) })).status).toBe(204);
     expect((await me(account.access)).body.mfa_enabled).toBe(false);
     expect(await sql()`select 1 from mfa_totp where user_id = ${account.id}`).toHaveLength(0);
     expect(await sql()`select 1 from mfa_recovery_codes where user_id = ${account.id}`).toHaveLength(0);
-    expect(await events(account.id, 'mfa_disabled')).toEqual([expect.objectContaining({ details: { method: 'totp' } })]);
+    expect(await events(account.id, 'mfa_disabled')).toEqual([
+      expect.objectContaining({ details: { method: 'totp' } }),
+    ]);
     expect((await login(account.email, account.password, randomIp())).body.access).toBeDefined();
 
     const off = await disable(account, { password: account.password, code: '123456' });
@@ -288,13 +317,15 @@ describe('disabling TOTP and new recovery codes', () => {
 });
 
 describe('admin reset of TOTP', () => {
-  it('staff turn a user\'s TOTP off (recorded as admin_mfa_reset), and the user signs in with the password alone', async () => {
+  it("staff turn a user's TOTP off (recorded as admin_mfa_reset), and the user signs in with the password alone", async () => {
     const staff = await createAccount('staff');
     const account = await registerMfaAccount();
     expect((await resetMfa(staff, account.id)).status).toBe(204);
     expect((await me(account.access)).body.mfa_enabled).toBe(false);
     expect((await login(account.email, account.password, randomIp())).body.access).toBeDefined();
-    expect(await events(account.id, 'admin_mfa_reset')).toEqual([{ type: 'admin_mfa_reset', actor_id: staff.id, details: { mfa_was_enabled: true } }]);
+    expect(await events(account.id, 'admin_mfa_reset')).toEqual([
+      { type: 'admin_mfa_reset', actor_id: staff.id, details: { mfa_was_enabled: true } },
+    ]);
     // And the user can set it up again.
     expect((await setup(account)).status).toBe(200);
   });

@@ -18,7 +18,8 @@ const newDatabase = (label: string) => {
 async function tables(url: string): Promise<string[]> {
   const client = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    const rows = await client`select table_name from information_schema.tables where table_schema = 'public' order by 1`;
+    const rows =
+      await client`select table_name from information_schema.tables where table_schema = 'public' order by 1`;
     return rows.map((r) => r.table_name as string);
   } finally {
     await client.end();
@@ -56,7 +57,12 @@ describe('db:migrate', () => {
 
   it('is safe when several run at once on a database that does not exist yet', async () => {
     const url = newDatabase('concurrent');
-    const results = await Promise.allSettled([migrateDatabase(url), migrateDatabase(url), migrateDatabase(url), migrateDatabase(url)]);
+    const results = await Promise.allSettled([
+      migrateDatabase(url),
+      migrateDatabase(url),
+      migrateDatabase(url),
+      migrateDatabase(url),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
     expect(results.filter((r) => r.status === 'fulfilled' && r.value.created)).toHaveLength(1);
     expect(await tables(url)).toContain('users');
@@ -68,7 +74,9 @@ describe('db:migrate', () => {
     const client = postgres(url, { max: 1, onnotice: () => {} });
     try {
       await client`insert into users (email, password, full_name) values ('ann@example.com', 'x', 'Ann')`;
-      await expect(client`insert into users (email, password, full_name) values ('ANN@example.com', 'x', 'Ann')`).rejects.toMatchObject({ code: '23505' });
+      await expect(
+        client`insert into users (email, password, full_name) values ('ANN@example.com', 'x', 'Ann')`,
+      ).rejects.toMatchObject({ code: '23505' });
     } finally {
       await client.end();
     }
@@ -99,7 +107,11 @@ async function catalogue(url: string): Promise<string[]> {
 describe('the migrations and lib/db/schema.ts', () => {
   // drizzle-kit runs as the developer runs it, from the project's own binary.
   const drizzleKit = (args: string[], env: Record<string, string> = {}) =>
-    promisify(execFile)(process.execPath, ['node_modules/drizzle-kit/bin.cjs', ...args], { cwd: process.cwd(), env: { ...process.env, ...env }, timeout: 60_000 });
+    promisify(execFile)(process.execPath, ['node_modules/drizzle-kit/bin.cjs', ...args], {
+      cwd: process.cwd(),
+      env: { ...process.env, ...env },
+      timeout: 60_000,
+    });
 
   it('build exactly the schema that lib/db/schema.ts declares (columns, constraints, indexes)', async () => {
     const migrated = newDatabase('drift_migrated');
@@ -117,9 +129,25 @@ describe('the migrations and lib/db/schema.ts', () => {
     const out = mkdtempSync(join(tmpdir(), 'drizzle-generate-'));
     try {
       cpSync('drizzle', out, { recursive: true });
-      const { stdout, stderr } = await drizzleKit(['generate', '--dialect', 'postgresql', '--schema', 'lib/db/schema.ts', '--out', relative(process.cwd(), out)]); // drizzle-kit prefixes './' to the path
+      const { stdout, stderr } = await drizzleKit([
+        'generate',
+        '--dialect',
+        'postgresql',
+        '--schema',
+        'lib/db/schema.ts',
+        '--out',
+        relative(process.cwd(), out),
+      ]); // drizzle-kit prefixes './' to the path
       expect(stdout + stderr).toContain('No schema changes');
-      expect(readdirSync(out).filter((f) => f.endsWith('.sql')).sort()).toEqual(readdirSync('drizzle').filter((f) => f.endsWith('.sql')).sort());
+      expect(
+        readdirSync(out)
+          .filter((f) => f.endsWith('.sql'))
+          .sort(),
+      ).toEqual(
+        readdirSync('drizzle')
+          .filter((f) => f.endsWith('.sql'))
+          .sort(),
+      );
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -3,7 +3,17 @@
  * only: no generated module, no build folder, no npm script run first), as a new user runs it.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +26,12 @@ const scratch = mkdtempSync(join(tmpdir(), 'auth-package-'));
 /** The repository's files as a clone has them (plus uncommitted ones), sharing node_modules. */
 function freshCopy(name: string): string {
   const dir = join(scratch, name);
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
+    .split('\0')
+    .filter(Boolean);
   for (const file of files) {
     if (!existsSync(join(ROOT, file))) continue; // deleted, not yet committed
     mkdirSync(dirname(join(dir, file)), { recursive: true });
@@ -35,7 +50,11 @@ interface Run {
 /** Runs `serverless package` in `cwd`; after `timeoutMs` kills it and everything it started. */
 function serverlessPackage(cwd: string, timeoutMs: number): Promise<Run> {
   const started = Date.now();
-  const child = spawn('node_modules/.bin/serverless', ['package'], { cwd, env: { ...process.env, APP_ENV: '' }, detached: true });
+  const child = spawn('node_modules/.bin/serverless', ['package'], {
+    cwd,
+    env: { ...process.env, APP_ENV: '' },
+    detached: true,
+  });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
@@ -55,7 +74,10 @@ let template: { Resources: Record<string, { Type: string; Properties: Record<str
 beforeAll(async () => {
   fresh = freshCopy('fresh');
   packaged = await serverlessPackage(fresh, 170_000);
-  if (packaged.code === 0) template = JSON.parse(readFileSync(join(fresh, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8'));
+  if (packaged.code === 0)
+    template = JSON.parse(
+      readFileSync(join(fresh, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8'),
+    );
 }, 180_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true, maxRetries: 5 }));
 
@@ -71,7 +93,9 @@ describe('serverless package', () => {
     expect(packaged.code).toBe(0);
   });
 
-  const declared = Object.entries(routes as Record<string, { routes: string[] }>).flatMap(([fn, def]) => def.routes.map((route) => ({ fn, route })));
+  const declared = Object.entries(routes as Record<string, { routes: string[] }>).flatMap(([fn, def]) =>
+    def.routes.map((route) => ({ fn, route })),
+  );
 
   it('deploys every route both with and without the trailing slash, to the same function', () => {
     const byKey = new Map(apiRoutes().map((r) => [r.key, r.target]));
@@ -96,7 +120,8 @@ describe('serverless package', () => {
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions.length).toBe(Object.keys(routes).length + 2);
     for (const fn of functions) expect(fn.Properties.Runtime).toBe('nodejs22.x');
-    for (const name of [...Object.keys(routes), 'notFound', 'scheduledPrune']) expect(statSync(join(fresh, '.serverless', `${name}.zip`)).size).toBeGreaterThan(1000);
+    for (const name of [...Object.keys(routes), 'notFound', 'scheduledPrune'])
+      expect(statSync(join(fresh, '.serverless', `${name}.zip`)).size).toBeGreaterThan(1000);
   });
 
   it('runs the retention job hourly on a schedule, with no HTTP route', () => {

@@ -14,7 +14,8 @@ import { Redis as IORedis } from 'ioredis';
 
 const NEW_PASSWORD = 'brand-New-secret-phrase-5';
 const DETAIL = 'If an account exists for this email, a reset link has been sent.';
-const forgotPassword = (email: unknown, handler: Handler = forgot) => call(handler, 'POST', '/api/auth/forgot-password', { body: { email } });
+const forgotPassword = (email: unknown, handler: Handler = forgot) =>
+  call(handler, 'POST', '/api/auth/forgot-password', { body: { email } });
 const resetWith = (token: unknown, password = NEW_PASSWORD, handler: Handler = reset) =>
   call(handler, 'POST', '/api/auth/reset-password', { body: { token, new_password: password } });
 
@@ -27,7 +28,11 @@ describe('POST /api/auth/forgot-password', () => {
     const inactive = await registerAccount();
     await sql()`update users set is_active = false where id = ${inactive.id}`;
     const unknown = uniqueEmail('ghost');
-    const responses = [await forgotPassword(active.email), await forgotPassword(unknown), await forgotPassword(inactive.email)];
+    const responses = [
+      await forgotPassword(active.email),
+      await forgotPassword(unknown),
+      await forgotPassword(inactive.email),
+    ];
     for (const res of responses) {
       expect(res.status).toBe(202);
       expect(res.body).toEqual({ detail: DETAIL });
@@ -125,7 +130,9 @@ describe('POST /api/auth/reset-password', () => {
     expect(res.body).toEqual({ detail: 'Password has been reset.' });
     expect((await login(account.email, NEW_PASSWORD)).status).toBe(200);
     expect((await login(account.email, account.password)).status).toBe(401);
-    expect((await call(refreshHandler, 'POST', '/api/auth/refresh', { body: { refresh: account.refresh } })).status).toBe(401);
+    expect(
+      (await call(refreshHandler, 'POST', '/api/auth/refresh', { body: { refresh: account.refresh } })).status,
+    ).toBe(401);
     const notices = (await sentTo(account.email)).filter((e) => e.subject === 'Your password was changed');
     expect(notices).toHaveLength(1);
     expect(notices[0]!.body.text).not.toContain('token=');
@@ -171,10 +178,10 @@ describe('POST /api/auth/reset-password', () => {
   });
 
   it('rejects an expired token', async () => {
-    const fresh = await importFresh<{ forgot: typeof import('../../functions/auth-forgot-password.js'); reset: typeof import('../../functions/auth-reset-password.js') }>(
-      'tests/helpers/reset-handlers.ts',
-      { PASSWORD_RESET_TOKEN_TTL_MIN: '1' },
-    );
+    const fresh = await importFresh<{
+      forgot: typeof import('../../functions/auth-forgot-password.js');
+      reset: typeof import('../../functions/auth-reset-password.js');
+    }>('tests/helpers/reset-handlers.ts', { PASSWORD_RESET_TOKEN_TTL_MIN: '1' });
     const account = await registerAccount();
     await forgotPassword(account.email, fresh.forgot.handler);
     const token = await resetTokenFor(account.email);

@@ -27,7 +27,9 @@ async function coldStart<T extends unknown[]>(paths: string[], env: Record<strin
   Object.assign(process.env, env);
   vi.resetModules();
   try {
-    return (await Promise.all(paths.map((path) => import(/* @vite-ignore */ new URL(`../../${path}`, import.meta.url).href)))) as T;
+    return (await Promise.all(
+      paths.map((path) => import(/* @vite-ignore */ new URL(`../../${path}`, import.meta.url).href)),
+    )) as T;
   } finally {
     process.env = saved;
   }
@@ -44,7 +46,9 @@ async function handlersUnder(env: Record<string, string>): Promise<Handlers> {
 async function authFlow(h: Handlers): Promise<number[]> {
   const email = uniqueEmail('pooled');
   const statuses: number[] = [];
-  const registered = await call(h.register, 'POST', '/api/auth/register', { body: { email, password: STRONG_PASSWORD, full_name: 'Pooled Person' } });
+  const registered = await call(h.register, 'POST', '/api/auth/register', {
+    body: { email, password: STRONG_PASSWORD, full_name: 'Pooled Person' },
+  });
   statuses.push(registered.status);
   const loggedIn = await call(h.login, 'POST', '/api/auth/login', { body: { email, password: STRONG_PASSWORD } });
   statuses.push(loggedIn.status);
@@ -53,10 +57,12 @@ async function authFlow(h: Handlers): Promise<number[]> {
   statuses.push(refreshed.status);
   const newPassword = `${STRONG_PASSWORD}-new`;
   statuses.push(
-    (await call(h.changePassword, 'POST', '/api/auth/change-password', {
-      token: refreshed.body.access,
-      body: { current_password: STRONG_PASSWORD, new_password: newPassword },
-    })).status,
+    (
+      await call(h.changePassword, 'POST', '/api/auth/change-password', {
+        token: refreshed.body.access,
+        body: { current_password: STRONG_PASSWORD, new_password: newPassword },
+      })
+    ).status,
   );
   const again = await call(h.login, 'POST', '/api/auth/login', { body: { email, password: newPassword } });
   statuses.push(again.status);
@@ -77,7 +83,11 @@ describe.skipIf(!hasPgBouncer() && !process.env.CI)('through PgBouncer in transa
 
   it('runs every auth flow, concurrently, with DB_PREPARE=false', async () => {
     // Several client connections share three server connections, transaction by transaction.
-    const h = await handlersUnder({ DATABASE_URL: bouncer.urlFor(process.env.DATABASE_URL!), DB_PREPARE: 'false', DB_POOL_MAX: '6' });
+    const h = await handlersUnder({
+      DATABASE_URL: bouncer.urlFor(process.env.DATABASE_URL!),
+      DB_PREPARE: 'false',
+      DB_POOL_MAX: '6',
+    });
     try {
       const runs = await Promise.all(Array.from({ length: 6 }, () => authFlow(h)));
       for (const statuses of runs) expect(statuses).toEqual(FLOW_OK);
@@ -87,9 +97,16 @@ describe.skipIf(!hasPgBouncer() && !process.env.CI)('through PgBouncer in transa
   });
 
   it('refuses the session timeouts as startup parameters with DB_PREPARE=true, as the docs warn', async () => {
-    const [{ sql, closeSql }] = await coldStart<[typeof import('../../lib/db/sql.js')]>(['lib/db/sql.ts'], { DATABASE_URL: bouncer.urlFor(process.env.DATABASE_URL!), DB_PREPARE: 'true', DB_POOL_MAX: '1' });
+    const [{ sql, closeSql }] = await coldStart<[typeof import('../../lib/db/sql.js')]>(['lib/db/sql.ts'], {
+      DATABASE_URL: bouncer.urlFor(process.env.DATABASE_URL!),
+      DB_PREPARE: 'true',
+      DB_POOL_MAX: '1',
+    });
     try {
-      await expect(sql()`select 1`).rejects.toMatchObject({ code: '08P01', message: expect.stringMatching(/unsupported startup parameter/) });
+      await expect(sql()`select 1`).rejects.toMatchObject({
+        code: '08P01',
+        message: expect.stringMatching(/unsupported startup parameter/),
+      });
     } finally {
       await closeSql();
     }
@@ -103,7 +120,11 @@ describe.skipIf(!hasPgBouncer() && !process.env.CI)('through PgBouncer in transa
       ignoreStartupParameters: ['statement_timeout', 'idle_in_transaction_session_timeout'],
     });
     const pooled = lenient.urlFor(process.env.DATABASE_URL!);
-    const [{ sql, closeSql }] = await coldStart<[typeof import('../../lib/db/sql.js')]>(['lib/db/sql.ts'], { DATABASE_URL: pooled, DB_PREPARE: 'true', DB_POOL_MAX: '1' });
+    const [{ sql, closeSql }] = await coldStart<[typeof import('../../lib/db/sql.js')]>(['lib/db/sql.ts'], {
+      DATABASE_URL: pooled,
+      DB_PREPARE: 'true',
+      DB_POOL_MAX: '1',
+    });
     const other = postgres(pooled, { max: 1, prepare: false, onnotice: () => {} });
     try {
       const lookup = (q: postgres.Sql | postgres.TransactionSql) => q`select id from users where id = ${randomUUID()}`;
@@ -113,7 +134,9 @@ describe.skipIf(!hasPgBouncer() && !process.env.CI)('through PgBouncer in transa
       const holding = other.begin((tx) => tx`select pg_sleep(0.5)`);
       await new Promise((resolve) => setTimeout(resolve, 100));
       // ...so our next transaction runs on a server connection that never saw the statement.
-      await expect(sql().begin((tx) => lookup(tx))).rejects.toMatchObject({ code: expect.stringMatching(/^(26000|25P02)$/) });
+      await expect(sql().begin((tx) => lookup(tx))).rejects.toMatchObject({
+        code: expect.stringMatching(/^(26000|25P02)$/),
+      });
       await holding;
     } finally {
       await other.end({ timeout: 1 });

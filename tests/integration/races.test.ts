@@ -18,13 +18,16 @@ import { login, registerAccount, STRONG_PASSWORD, uniqueEmail } from '../helpers
 
 const statuses = (responses: { status: number }[]) => responses.map((r) => r.status).sort();
 const count = (responses: { status: number }[], status: number) => responses.filter((r) => r.status === status).length;
-const times = <T>(n: number, run: (i: number) => Promise<T>) => Promise.all(Array.from({ length: n }, (_, i) => run(i)));
+const times = <T>(n: number, run: (i: number) => Promise<T>) =>
+  Promise.all(Array.from({ length: n }, (_, i) => run(i)));
 
 describe('races', () => {
   it('50 registrations of one email at once: one 201, 49 409 email_taken, one account', async () => {
     const email = uniqueEmail('race');
     const responses = await times(50, () =>
-      call(registerHandler, 'POST', '/api/auth/register', { body: { email, password: STRONG_PASSWORD, full_name: 'Racer' } }),
+      call(registerHandler, 'POST', '/api/auth/register', {
+        body: { email, password: STRONG_PASSWORD, full_name: 'Racer' },
+      }),
     );
     expect(count(responses, 201), String(statuses(responses))).toBe(1);
     expect(count(responses, 409)).toBe(49);
@@ -35,9 +38,16 @@ describe('races', () => {
 
   it('20 refreshes of one token at once: all 200 within the grace window, one family, no 5xx', async () => {
     const account = await registerAccount();
-    const responses = await times(20, () => call(refreshHandler, 'POST', '/api/auth/refresh', { body: { refresh: account.refresh } }));
-    expect(statuses(responses).every((s) => s === 200), String(statuses(responses))).toBe(true);
-    const families = await sql()<{ family_id: string }[]>`select distinct family_id from refresh_tokens where user_id = ${account.id}`;
+    const responses = await times(20, () =>
+      call(refreshHandler, 'POST', '/api/auth/refresh', { body: { refresh: account.refresh } }),
+    );
+    expect(
+      statuses(responses).every((s) => s === 200),
+      String(statuses(responses)),
+    ).toBe(true);
+    const families = await sql()<
+      { family_id: string }[]
+    >`select distinct family_id from refresh_tokens where user_id = ${account.id}`;
     expect(families).toHaveLength(1);
   });
 
@@ -46,7 +56,9 @@ describe('races', () => {
     await call(forgotPasswordHandler, 'POST', '/api/auth/forgot-password', { body: { email: account.email } });
     const token = await resetTokenFor(account.email);
     const responses = await times(20, (i) =>
-      call(resetPasswordHandler, 'POST', '/api/auth/reset-password', { body: { token, new_password: `reset-Phrase-number-${i}x` } }),
+      call(resetPasswordHandler, 'POST', '/api/auth/reset-password', {
+        body: { token, new_password: `reset-Phrase-number-${i}x` },
+      }),
     );
     expect(count(responses, 200), String(statuses(responses))).toBe(1);
     expect(count(responses, 400)).toBe(19);
@@ -85,7 +97,9 @@ describe('races', () => {
     expect(deactivated!.status).toBe(200);
     for (const res of logins) expect([200, 401]).toContain(res.status);
     for (const res of [...logins.filter((r) => r.status === 200).map((r) => r.body), account]) {
-      expect((await call(refreshHandler, 'POST', '/api/auth/refresh', { body: { refresh: res.refresh } })).status).toBe(401);
+      expect((await call(refreshHandler, 'POST', '/api/auth/refresh', { body: { refresh: res.refresh } })).status).toBe(
+        401,
+      );
       expect((await call(meHandler, 'GET', '/api/auth/me', { token: res.access })).status).toBe(401);
     }
   });

@@ -44,7 +44,11 @@ afterEach(async () => {
 /** The environment of one transport: REST wins when set, so each one unsets the other. */
 const TRANSPORTS = {
   tcp: (): Env => ({ REDIS_URL, UPSTASH_REDIS_REST_URL: undefined, UPSTASH_REDIS_REST_TOKEN: undefined }),
-  rest: (): Env => ({ REDIS_URL: undefined, UPSTASH_REDIS_REST_URL: local.bridge.url, UPSTASH_REDIS_REST_TOKEN: local.bridge.token }),
+  rest: (): Env => ({
+    REDIS_URL: undefined,
+    UPSTASH_REDIS_REST_URL: local.bridge.url,
+    UPSTASH_REDIS_REST_TOKEN: local.bridge.token,
+  }),
 };
 
 /**
@@ -70,7 +74,10 @@ async function service(env: Env = {}) {
   ]);
   cleanups.push(closeRedis);
   const handled = { count: 0 };
-  const route = (guard: ApiMiddleware<{ email: string }>, work: () => unknown = () => json(200, { ok: true })): Handler =>
+  const route = (
+    guard: ApiMiddleware<{ email: string }>,
+    work: () => unknown = () => json(200, { ok: true }),
+  ): Handler =>
     api({ body: z.object({ email: z.string() }) })
       .use(guard)
       .handler(async () => {
@@ -155,23 +162,26 @@ describe.each(Object.keys(TRANSPORTS) as (keyof typeof TRANSPORTS)[])('over %s',
 describe('each limit', () => {
   const env = Object.fromEntries(LIMITS.map((name) => [ENV_NAME[name], '3/1s']));
 
-  it.each(LIMITS)('%s trips at request 4 within its 1 s window, before the handler, and recovers after it', async (name) => {
-    const svc = await service(env);
-    const handler = svc.route(svc.rateLimit(name));
-    const ip = randomIp();
+  it.each(LIMITS)(
+    '%s trips at request 4 within its 1 s window, before the handler, and recovers after it',
+    async (name) => {
+      const svc = await service(env);
+      const handler = svc.route(svc.rateLimit(name));
+      const ip = randomIp();
 
-    await alignInWindow(1000, 20, 500);
-    const burst = await sequence(handler, 5, { ip });
-    expect(statuses(burst)).toEqual([200, 200, 200, 429, 429]);
-    expect(burst.map((r) => r.headers['ratelimit-remaining'])).toEqual(['2', '1', '0', '0', '0']);
-    expect(svc.handled.count).toBe(3);
+      await alignInWindow(1000, 20, 500);
+      const burst = await sequence(handler, 5, { ip });
+      expect(statuses(burst)).toEqual([200, 200, 200, 429, 429]);
+      expect(burst.map((r) => r.headers['ratelimit-remaining'])).toEqual(['2', '1', '0', '0', '0']);
+      expect(svc.handled.count).toBe(3);
 
-    const retryAfterS = Number(burst[3]!.headers['retry-after']);
-    expect(retryAfterS).toBe(1);
-    await sleep(retryAfterS * 1000);
-    expect((await post(handler, { ip })).status).toBe(200);
-    expect(svc.handled.count).toBe(4);
-  });
+      const retryAfterS = Number(burst[3]!.headers['retry-after']);
+      expect(retryAfterS).toBe(1);
+      await sleep(retryAfterS * 1000);
+      expect((await post(handler, { ip })).status).toBe(200);
+      expect(svc.handled.count).toBe(4);
+    },
+  );
 });
 
 describe('sliding window', () => {
@@ -221,7 +231,11 @@ describe('keys', () => {
     const svc = await service({ RATE_LIMIT_LOGIN_IP: '3/1h' });
     const handler = svc.route(svc.rateLimit('loginIp'));
     const ip = randomIp();
-    const spoofed = (i: number) => ({ 'X-Forwarded-For': `203.0.113.${i}`, 'X-Real-IP': `203.0.113.${i}`, Forwarded: `for=203.0.113.${i}` });
+    const spoofed = (i: number) => ({
+      'X-Forwarded-For': `203.0.113.${i}`,
+      'X-Real-IP': `203.0.113.${i}`,
+      Forwarded: `for=203.0.113.${i}`,
+    });
 
     const responses = [];
     for (let i = 1; i <= 4; i++) responses.push(await post(handler, { ip, headers: spoofed(i) }));
@@ -253,7 +267,10 @@ describe('keys', () => {
 
     expect(statuses(await sequence(handler, 2, { ip, email }))).toEqual([200, 200]);
 
-    const stored = Object.entries(await limiterKeys(ip)).flat().join('\n').toLowerCase();
+    const stored = Object.entries(await limiterKeys(ip))
+      .flat()
+      .join('\n')
+      .toLowerCase();
     expect(Object.keys(await limiterKeys(ip))).toHaveLength(2); // one counter per limit: there is something to inspect
     expect(stored).not.toContain('plain.person');
     expect(stored).not.toContain('example.com');
@@ -377,7 +394,9 @@ describe('when Redis is unavailable', () => {
 
   /** Dead Redis setups: refused connections and silent ones, on each transport. */
   const outages: Record<string, () => Promise<{ env: Env; close?: () => Promise<void> }>> = {
-    'TCP, connection refused': async () => ({ env: { ...TRANSPORTS.tcp(), REDIS_URL: `redis://127.0.0.1:${await closedPort()}` } }),
+    'TCP, connection refused': async () => ({
+      env: { ...TRANSPORTS.tcp(), REDIS_URL: `redis://127.0.0.1:${await closedPort()}` },
+    }),
     'TCP, server stalls': async () => {
       const server = await stallingServer();
       return { env: { ...TRANSPORTS.tcp(), REDIS_URL: `redis://127.0.0.1:${server.port}` }, close: server.close };
@@ -387,14 +406,23 @@ describe('when Redis is unavailable', () => {
     }),
     'REST, server stalls': async () => {
       const server = await stallingServer();
-      return { env: { ...TRANSPORTS.rest(), UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${server.port}` }, close: server.close };
+      return {
+        env: { ...TRANSPORTS.rest(), UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${server.port}` },
+        close: server.close,
+      };
     },
   };
 
   async function outage(kind: string) {
     const { env, close } = await outages[kind]!();
     if (close) cleanups.push(close);
-    return service({ ...env, ...timing, RATE_LIMIT_LOGIN: '1/1h', RATE_LIMIT_LOGIN_IP: '1/1h', RATE_LIMIT_RESET_PASSWORD: '1/1h' });
+    return service({
+      ...env,
+      ...timing,
+      RATE_LIMIT_LOGIN: '1/1h',
+      RATE_LIMIT_LOGIN_IP: '1/1h',
+      RATE_LIMIT_RESET_PASSWORD: '1/1h',
+    });
   }
 
   /** Runs `send` and returns its response and how long it took. */

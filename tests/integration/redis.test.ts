@@ -38,7 +38,8 @@ afterAll(async () => {
 
 const TRANSPORTS = {
   tcp: (url: string | undefined, timeoutMs: number) => createRedis({ url: url ?? REDIS_URL, timeoutMs }),
-  rest: (url: string | undefined, timeoutMs: number) => createRedis({ rest: { url: url ?? local.bridge.url, token: local.bridge.token }, timeoutMs }),
+  rest: (url: string | undefined, timeoutMs: number) =>
+    createRedis({ rest: { url: url ?? local.bridge.url, token: local.bridge.token }, timeoutMs }),
 };
 type Transport = keyof typeof TRANSPORTS;
 const transports = Object.keys(TRANSPORTS) as Transport[];
@@ -57,7 +58,10 @@ async function rawBatch(transport: Transport, commands: string[][]): Promise<{ r
   if (transport === 'tcp') {
     const requester = new TcpRequester(REDIS_URL, RELAXED_TIMEOUT_MS);
     try {
-      return (await requester.request({ path: ['pipeline'], body: commands })) as unknown as { result?: unknown; error?: string }[];
+      return (await requester.request({ path: ['pipeline'], body: commands })) as unknown as {
+        result?: unknown;
+        error?: string;
+      }[];
     } finally {
       await requester.close();
     }
@@ -109,7 +113,12 @@ describe.each(transports)('over %s', (transport) => {
 
   it('runs any command, in any case, in a batch, as Upstash does', async () => {
     // @upstash/redis sends lower-case names; other REST clients (and curl) need not.
-    const batch = [['SET', key('raw'), 'v'], ['Get', key('raw')], ['OBJECT', 'ENCODING', key('raw')], ['NOSUCHCOMMAND']];
+    const batch = [
+      ['SET', key('raw'), 'v'],
+      ['Get', key('raw')],
+      ['OBJECT', 'ENCODING', key('raw')],
+      ['NOSUCHCOMMAND'],
+    ];
     const replies = await rawBatch(transport, batch);
 
     expect(replies.slice(0, 3)).toEqual([{ result: 'OK' }, { result: 'v' }, { result: 'embstr' }]);
@@ -193,7 +202,9 @@ describe('the function bundles', () => {
   async function bundledPackages(environment: Record<string, string>): Promise<Set<string>> {
     const esbuild = await import('esbuild');
     const require = createRequire(import.meta.url);
-    const plugins = (require('../serverless/esbuild-plugins.cjs') as (sls: unknown) => { name: string }[])({ service: { provider: { environment } } });
+    const plugins = (require('../serverless/esbuild-plugins.cjs') as (sls: unknown) => { name: string }[])({
+      service: { provider: { environment } },
+    });
     const { metafile } = await esbuild.build({
       entryPoints: [fileURLToPath(new URL('../../lib/redis.ts', import.meta.url))],
       bundle: true,
@@ -204,7 +215,9 @@ describe('the function bundles', () => {
       logLevel: 'silent',
       plugins: plugins.filter((plugin) => plugin.name === 'redis-transport') as never,
     });
-    return new Set(Object.keys(metafile.inputs).map((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? input));
+    return new Set(
+      Object.keys(metafile.inputs).map((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? input),
+    );
   }
 
   it('leave ioredis out on an Upstash REST stage, and carry it on a REDIS_URL stage', async () => {

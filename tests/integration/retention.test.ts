@@ -27,7 +27,10 @@ async function insertEvents(userId: string, at: Date, n: number): Promise<void> 
     select 'login', ${userId}::uuid, ${at.toISOString()}::timestamptz, '{}'::jsonb from generate_series(1, ${n})`;
 }
 
-const eventsOf = async (userId: string) => (await sql()`select created_at from security_events where user_id = ${userId}`).map((r) => new Date(r.created_at as string));
+const eventsOf = async (userId: string) =>
+  (await sql()`select created_at from security_events where user_id = ${userId}`).map(
+    (r) => new Date(r.created_at as string),
+  );
 
 describe('security events', () => {
   it('go once older than AUDIT_RETENTION_DAYS; younger ones stay', async () => {
@@ -76,7 +79,8 @@ describe('refresh tokens', () => {
       from (select ${start.toISOString()}::timestamptz + i * ${everyMs} * interval '1 millisecond' as t
             from generate_series(0, ${n - 1}) as i) as issued`;
   }
-  const tokensOf = async (userId: string) => Number((await sql()`select count(*) from refresh_tokens where user_id = ${userId}`)[0]!.count);
+  const tokensOf = async (userId: string) =>
+    Number((await sql()`select count(*) from refresh_tokens where user_id = ${userId}`)[0]!.count);
 
   it('stay bounded while a client refreshes every 30 minutes for five weeks, pruned hourly', async () => {
     const { id: userId } = await createAccount('user');
@@ -88,7 +92,8 @@ describe('refresh tokens', () => {
     const counts: number[] = [];
     for (let day = 0; day < 35; day++) {
       await simulateRefreshes(userId, new Date(origin + day * DAY_MS), perDay, DAY_MS / perDay);
-      for (let hour = 1; hour <= 24; hour += 6) await pruneExpiredRows({ now: new Date(origin + day * DAY_MS + hour * 3_600_000) });
+      for (let hour = 1; hour <= 24; hour += 6)
+        await pruneExpiredRows({ now: new Date(origin + day * DAY_MS + hour * 3_600_000) });
       counts.push(await tokensOf(userId));
     }
     // A token is kept while it can be presented (one lifetime) and one lifetime more; no longer.
@@ -123,7 +128,11 @@ describe('refresh tokens', () => {
     await pruneExpiredRows();
     // (createAccount's own session, a live token, is left out by its unlabelled hash.)
     const left = await sql()`select token_hash from refresh_tokens where user_id = ${userId} and token_hash like '%:%'`;
-    expect(left.map((r) => (r.token_hash as string).split(':')[0]).sort()).toEqual(['expired-recently', 'live', 'revoked-recently']);
+    expect(left.map((r) => (r.token_hash as string).split(':')[0]).sort()).toEqual([
+      'expired-recently',
+      'live',
+      'revoked-recently',
+    ]);
   });
 });
 
@@ -140,10 +149,16 @@ describe('sessions', () => {
       expires_at: new Date(now - expiresAgoMs).toISOString(),
       revoked_at: revoked ? new Date(now - expiresAgoMs - lifetimeMs).toISOString() : null,
     });
-    const [live, expiredRecently, expiredLongAgo, endedLongAgo] = [session(-DAY_MS, false), session(DAY_MS, false), session(lifetimeMs + DAY_MS, false), session(lifetimeMs + DAY_MS, true)];
+    const [live, expiredRecently, expiredLongAgo, endedLongAgo] = [
+      session(-DAY_MS, false),
+      session(DAY_MS, false),
+      session(lifetimeMs + DAY_MS, false),
+      session(lifetimeMs + DAY_MS, true),
+    ];
     await sql()`insert into sessions ${sql()([live, expiredRecently, expiredLongAgo, endedLongAgo])}`;
     await pruneExpiredRows();
-    const left = await sql()`select id from sessions where id in ${sql()([live.id, expiredRecently.id, expiredLongAgo.id, endedLongAgo.id])}`;
+    const left =
+      await sql()`select id from sessions where id in ${sql()([live.id, expiredRecently.id, expiredLongAgo.id, endedLongAgo.id])}`;
     expect(left.map((r) => r.id).sort()).toEqual([live.id, expiredRecently.id].sort());
   });
 });
@@ -161,7 +176,9 @@ describe('how the job runs', () => {
   it('`npm run db:prune` prunes the configured database and prints what it deleted', async () => {
     const userId = randomUUID();
     await insertEvents(userId, daysAgo(1000), 2);
-    const { stdout } = await promisify(execFile)('node_modules/.bin/tsx', ['scripts/prune.ts'], { env: { ...process.env } });
+    const { stdout } = await promisify(execFile)('node_modules/.bin/tsx', ['scripts/prune.ts'], {
+      env: { ...process.env },
+    });
     expect(stdout).toMatch(/security_events\s+\d+ deleted/);
     expect(stdout).toMatch(/Pruned .* in \d+ ms/);
     expect(await eventsOf(userId)).toHaveLength(0);

@@ -33,7 +33,14 @@ describe('the scale fixture (npm run bench -- --scale 1m)', () => {
                (select count(distinct family_id)::int from refresh_tokens) as families,
                (select count(*)::int from sessions s join refresh_tokens t on t.family_id = s.id and t.rotated_at is null and t.user_id = s.user_id) as sessions,
                (select count(*)::int from refresh_tokens t left join users u on u.id = t.user_id where u.id is null) as orphans`;
-      expect(counts).toEqual({ users: 1_000, tokens: 10_000, live: 1_000, families: 1_000, sessions: 1_000, orphans: 0 });
+      expect(counts).toEqual({
+        users: 1_000,
+        tokens: 10_000,
+        live: 1_000,
+        families: 1_000,
+        sessions: 1_000,
+        orphans: 0,
+      });
       expect(await catalogue()).toEqual([before]);
     } finally {
       await sql.end();

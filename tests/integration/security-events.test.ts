@@ -32,13 +32,28 @@ const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) audit-test';
 const newClient = () => ({ sourceIp: randomIp(), headers: { 'user-agent': USER_AGENT } });
 type Client = ReturnType<typeof newClient>;
 
-async function register(client: Client, email = uniqueEmail('audit')): Promise<TestAccount & { response: TestResponse }> {
-  const res = await call(registerHandler, 'POST', '/api/auth/register', { ...client, body: { email, password: STRONG_PASSWORD, full_name: FULL_NAME } });
+async function register(
+  client: Client,
+  email = uniqueEmail('audit'),
+): Promise<TestAccount & { response: TestResponse }> {
+  const res = await call(registerHandler, 'POST', '/api/auth/register', {
+    ...client,
+    body: { email, password: STRONG_PASSWORD, full_name: FULL_NAME },
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return { email, password: STRONG_PASSWORD, fullName: FULL_NAME, id: res.body.user.id, access: res.body.access, refresh: res.body.refresh, response: res };
+  return {
+    email,
+    password: STRONG_PASSWORD,
+    fullName: FULL_NAME,
+    id: res.body.user.id,
+    access: res.body.access,
+    refresh: res.body.refresh,
+    response: res,
+  };
 }
 
-const login = (client: Client, email: string, password: string) => call(loginHandler, 'POST', '/api/auth/login', { ...client, body: { email, password } });
+const login = (client: Client, email: string, password: string) =>
+  call(loginHandler, 'POST', '/api/auth/login', { ...client, body: { email, password } });
 
 /** A fresh access token (earlier ones may have ended with the sessions a flow revoked). */
 async function signIn(email: string, password: string): Promise<string> {
@@ -49,7 +64,8 @@ async function signIn(email: string, password: string): Promise<string> {
 
 const ownEvents = (token: string, query: Record<string, string> = { page_size: '100' }) =>
   call(ownEventsHandler, 'GET', '/api/auth/security-events', { token, query });
-const adminEvents = (token: string, query: Record<string, string>) => call(adminEventsHandler, 'GET', '/api/admin/events', { token, query });
+const adminEvents = (token: string, query: Record<string, string>) =>
+  call(adminEventsHandler, 'GET', '/api/admin/events', { token, query });
 
 interface Expected {
   type: string;
@@ -91,11 +107,19 @@ describe('each flow records its event, read back through both routes', () => {
     const staff = await createAccount('staff');
     const client = newClient();
     const account = await register(client);
-    await expectEvent(account.id, { type: 'register', client, details: { method: 'password' } }, { staffToken: staff.access, ownToken: account.access });
+    await expectEvent(
+      account.id,
+      { type: 'register', client, details: { method: 'password' } },
+      { staffToken: staff.access, ownToken: account.access },
+    );
     const again = newClient();
     const res = await login(again, account.email, STRONG_PASSWORD);
     expect(res.status).toBe(200);
-    await expectEvent(account.id, { type: 'login', client: again, details: { method: 'password' } }, { staffToken: staff.access, ownToken: res.body.access });
+    await expectEvent(
+      account.id,
+      { type: 'login', client: again, details: { method: 'password' } },
+      { staffToken: staff.access, ownToken: res.body.access },
+    );
   });
 
   it('login_failed for a wrong password and for an inactive account, with the reason kept from the client', async () => {
@@ -105,14 +129,22 @@ describe('each flow records its event, read back through both routes', () => {
     const res = await login(wrong, account.email, 'wrong-Password-1');
     expectProblem(res, 401, 'invalid_credentials');
     expect(res.rawBody).not.toMatch(/wrong_password|reason/);
-    await expectEvent(account.id, { type: 'login_failed', client: wrong, details: { method: 'password', reason: 'wrong_password' } }, { staffToken: staff.access, ownToken: account.access });
+    await expectEvent(
+      account.id,
+      { type: 'login_failed', client: wrong, details: { method: 'password', reason: 'wrong_password' } },
+      { staffToken: staff.access, ownToken: account.access },
+    );
 
     const inactive = newClient();
     await sql()`update users set is_active = false where id = ${account.id}`;
     const refused = await login(inactive, account.email, STRONG_PASSWORD);
     expect(refused.status).toBe(401);
     expect(refused.body).toEqual(res.body);
-    await expectEvent(account.id, { type: 'login_failed', client: inactive, details: { method: 'password', reason: 'inactive_account' } }, { staffToken: staff.access });
+    await expectEvent(
+      account.id,
+      { type: 'login_failed', client: inactive, details: { method: 'password', reason: 'inactive_account' } },
+      { staffToken: staff.access },
+    );
   });
 
   it('password_changed', async () => {
@@ -125,22 +157,40 @@ describe('each flow records its event, read back through both routes', () => {
       body: { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD },
     });
     expect(res.status).toBe(204);
-    await expectEvent(account.id, { type: 'password_changed', client, details: {} }, { staffToken: staff.access, ownToken: await signIn(account.email, NEW_PASSWORD) });
+    await expectEvent(
+      account.id,
+      { type: 'password_changed', client, details: {} },
+      { staffToken: staff.access, ownToken: await signIn(account.email, NEW_PASSWORD) },
+    );
   });
 
   it('password_reset_requested and password_reset', async () => {
     const staff = await createAccount('staff');
     const account = await register(newClient());
     const asking = newClient();
-    expect((await call(forgotHandler, 'POST', '/api/auth/forgot-password', { ...asking, body: { email: account.email } })).status).toBe(202);
-    await expectEvent(account.id, { type: 'password_reset_requested', client: asking, details: {} }, { staffToken: staff.access, ownToken: account.access });
+    expect(
+      (await call(forgotHandler, 'POST', '/api/auth/forgot-password', { ...asking, body: { email: account.email } }))
+        .status,
+    ).toBe(202);
+    await expectEvent(
+      account.id,
+      { type: 'password_reset_requested', client: asking, details: {} },
+      { staffToken: staff.access, ownToken: account.access },
+    );
 
     const resetting = newClient();
     const token = await resetTokenFor(account.email);
-    const res = await call(resetHandler, 'POST', '/api/auth/reset-password', { ...resetting, body: { token, new_password: NEW_PASSWORD } });
+    const res = await call(resetHandler, 'POST', '/api/auth/reset-password', {
+      ...resetting,
+      body: { token, new_password: NEW_PASSWORD },
+    });
     expect(res.status).toBe(200);
     const ownToken = await signIn(account.email, NEW_PASSWORD);
-    await expectEvent(account.id, { type: 'password_reset', client: resetting, details: {} }, { staffToken: staff.access, ownToken });
+    await expectEvent(
+      account.id,
+      { type: 'password_reset', client: resetting, details: {} },
+      { staffToken: staff.access, ownToken },
+    );
     const stored = await sql()`select to_jsonb(e)::text as row from security_events e where user_id = ${account.id}`;
     expectNoSecrets(stored.map((r) => r.row).join('\n'), { 'reset token': token }, 'security_events');
   });
@@ -150,17 +200,32 @@ describe('each flow records its event, read back through both routes', () => {
     const account = await register(newClient());
     const client = newClient();
     const patch = (body: unknown) =>
-      call(updateHandler, 'PATCH', `/api/admin/users/${account.id}`, { ...client, token: superuser.access, pathParameters: { id: account.id }, body });
+      call(updateHandler, 'PATCH', `/api/admin/users/${account.id}`, {
+        ...client,
+        token: superuser.access,
+        pathParameters: { id: account.id },
+        body,
+      });
     expect((await patch({ full_name: 'Renamed Quartermaine-Smith', is_staff: true })).status).toBe(200);
     await expectEvent(
       account.id,
-      { type: 'admin_user_updated', client, actorId: superuser.id, details: { fields: ['full_name', 'is_staff'], full_name: 'changed', is_staff: { from: false, to: true } } },
+      {
+        type: 'admin_user_updated',
+        client,
+        actorId: superuser.id,
+        details: { fields: ['full_name', 'is_staff'], full_name: 'changed', is_staff: { from: false, to: true } },
+      },
       { staffToken: superuser.access, ownToken: account.access },
     );
     expect((await patch({ is_active: false })).status).toBe(200);
     await expectEvent(
       account.id,
-      { type: 'admin_user_updated', client, actorId: superuser.id, details: { fields: ['is_active'], is_active: { from: true, to: false }, sessions_revoked: 1 } },
+      {
+        type: 'admin_user_updated',
+        client,
+        actorId: superuser.id,
+        details: { fields: ['is_active'], is_active: { from: true, to: false }, sessions_revoked: 1 },
+      },
       { staffToken: superuser.access },
     );
   });
@@ -169,18 +234,34 @@ describe('each flow records its event, read back through both routes', () => {
     const staff = await createAccount('staff');
     const account = await register(newClient());
     const client = newClient();
-    const res = await call(revokeHandler, 'POST', `/api/admin/users/${account.id}/revoke-sessions`, { ...client, token: staff.access, pathParameters: { id: account.id } });
+    const res = await call(revokeHandler, 'POST', `/api/admin/users/${account.id}/revoke-sessions`, {
+      ...client,
+      token: staff.access,
+      pathParameters: { id: account.id },
+    });
     expect(res.status).toBe(204);
-    await expectEvent(account.id, { type: 'admin_sessions_revoked', client, actorId: staff.id, details: { sessions_revoked: 1 } }, { staffToken: staff.access, ownToken: await signIn(account.email, STRONG_PASSWORD) });
+    await expectEvent(
+      account.id,
+      { type: 'admin_sessions_revoked', client, actorId: staff.id, details: { sessions_revoked: 1 } },
+      { staffToken: staff.access, ownToken: await signIn(account.email, STRONG_PASSWORD) },
+    );
   });
 
   it('admin_user_deleted, kept after the account it is about is gone (staff route only: the user cannot sign in)', async () => {
     const staff = await createAccount('staff');
     const account = await register(newClient());
     const client = newClient();
-    const res = await call(deleteHandler, 'DELETE', `/api/admin/users/${account.id}`, { ...client, token: staff.access, pathParameters: { id: account.id } });
+    const res = await call(deleteHandler, 'DELETE', `/api/admin/users/${account.id}`, {
+      ...client,
+      token: staff.access,
+      pathParameters: { id: account.id },
+    });
     expect(res.status).toBe(204);
-    await expectEvent(account.id, { type: 'admin_user_deleted', client, actorId: staff.id, details: { sessions_revoked: 1 } }, { staffToken: staff.access });
+    await expectEvent(
+      account.id,
+      { type: 'admin_user_deleted', client, actorId: staff.id, details: { sessions_revoked: 1 } },
+      { staffToken: staff.access },
+    );
     // The account's earlier history stays readable by staff too.
     const history = await adminEvents(staff.access, { user_id: account.id });
     expect(history.body.results.map((e: { type: string }) => e.type)).toEqual(['admin_user_deleted', 'register']);
@@ -192,10 +273,14 @@ describe('what a failed or refused action leaves', () => {
     const account = await register(newClient());
     const unknownEmail = uniqueEmail('ghost');
     const [ghost, wrong] = [newClient(), newClient()];
-    const [a, b] = [await login(ghost, unknownEmail, 'wrong-Password-1'), await login(wrong, account.email, 'wrong-Password-1')];
+    const [a, b] = [
+      await login(ghost, unknownEmail, 'wrong-Password-1'),
+      await login(wrong, account.email, 'wrong-Password-1'),
+    ];
     expect([a.status, b.status]).toEqual([401, 401]);
     expect(a.body).toEqual(b.body);
-    const rows = await sql()`select user_id, type, details, to_jsonb(e)::text as row from security_events e where ip in (${ghost.sourceIp}, ${wrong.sourceIp}) order by ip = ${wrong.sourceIp}`;
+    const rows =
+      await sql()`select user_id, type, details, to_jsonb(e)::text as row from security_events e where ip in (${ghost.sourceIp}, ${wrong.sourceIp}) order by ip = ${wrong.sourceIp}`;
     expect(rows.map((r) => [r.user_id, r.type, r.details])).toEqual([
       [null, 'login_failed', { method: 'password', reason: 'unknown_account' }],
       [account.id, 'login_failed', { method: 'password', reason: 'wrong_password' }],
@@ -206,7 +291,10 @@ describe('what a failed or refused action leaves', () => {
   it('a registration that loses to an existing email records nothing', async () => {
     const first = await register(newClient());
     const client = newClient();
-    const res = await call(registerHandler, 'POST', '/api/auth/register', { ...client, body: { email: first.email, password: STRONG_PASSWORD, full_name: 'Other' } });
+    const res = await call(registerHandler, 'POST', '/api/auth/register', {
+      ...client,
+      body: { email: first.email, password: STRONG_PASSWORD, full_name: 'Other' },
+    });
     expect(res.status).toBe(409);
     expect(await sql()`select 1 from security_events where ip = ${client.sourceIp}`).toHaveLength(0);
   });
@@ -215,7 +303,12 @@ describe('what a failed or refused action leaves', () => {
     const staff = await createAccount('staff');
     const superuser = await createAccount('superuser');
     const client = newClient();
-    const res = await call(updateHandler, 'PATCH', `/api/admin/users/${superuser.id}`, { ...client, token: staff.access, pathParameters: { id: superuser.id }, body: { is_active: false } });
+    const res = await call(updateHandler, 'PATCH', `/api/admin/users/${superuser.id}`, {
+      ...client,
+      token: staff.access,
+      pathParameters: { id: superuser.id },
+      body: { is_active: false },
+    });
     expect(res.status).toBe(403);
     expect(await sql()`select 1 from security_events where ip = ${client.sourceIp}`).toHaveLength(0);
   });
@@ -224,7 +317,12 @@ describe('what a failed or refused action leaves', () => {
     const staff = await createAccount('staff');
     const account = await register(newClient());
     const client = newClient();
-    const res = await call(updateHandler, 'PATCH', `/api/admin/users/${account.id}`, { ...client, token: staff.access, pathParameters: { id: account.id }, body: { is_active: true } });
+    const res = await call(updateHandler, 'PATCH', `/api/admin/users/${account.id}`, {
+      ...client,
+      token: staff.access,
+      pathParameters: { id: account.id },
+      body: { is_active: true },
+    });
     expect(res.status).toBe(200);
     expect(await sql()`select 1 from security_events where ip = ${client.sourceIp}`).toHaveLength(0);
   });
@@ -248,14 +346,26 @@ describe('nothing secret is stored or returned', () => {
     const signedIn = await login(newClient(), account.email, STRONG_PASSWORD);
     known['login access token'] = signedIn.body.access;
     known['login refresh token'] = signedIn.body.refresh;
-    await call(changePasswordHandler, 'POST', '/api/auth/change-password', { token: signedIn.body.access, body: { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD } });
+    await call(changePasswordHandler, 'POST', '/api/auth/change-password', {
+      token: signedIn.body.access,
+      body: { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD },
+    });
     await call(forgotHandler, 'POST', '/api/auth/forgot-password', { body: { email: account.email } });
     const resetToken = await resetTokenFor(account.email);
     known['reset token'] = resetToken;
-    await call(resetHandler, 'POST', '/api/auth/reset-password', { body: { token: resetToken, new_password: STRONG_PASSWORD } });
-    const patched = await call(updateHandler, 'PATCH', `/api/admin/users/${account.id}`, { token: superuser.access, pathParameters: { id: account.id }, body: { full_name: 'Renamed Quartermaine-Smith', is_staff: true } });
+    await call(resetHandler, 'POST', '/api/auth/reset-password', {
+      body: { token: resetToken, new_password: STRONG_PASSWORD },
+    });
+    const patched = await call(updateHandler, 'PATCH', `/api/admin/users/${account.id}`, {
+      token: superuser.access,
+      pathParameters: { id: account.id },
+      body: { full_name: 'Renamed Quartermaine-Smith', is_staff: true },
+    });
     expect(patched.status).toBe(200);
-    await call(revokeHandler, 'POST', `/api/admin/users/${account.id}/revoke-sessions`, { token: superuser.access, pathParameters: { id: account.id } });
+    await call(revokeHandler, 'POST', `/api/admin/users/${account.id}/revoke-sessions`, {
+      token: superuser.access,
+      pathParameters: { id: account.id },
+    });
     const [user] = await sql()`select password from users where id = ${account.id}`;
     known['password hash'] = user!.password;
 
@@ -271,19 +381,35 @@ describe('nothing secret is stored or returned', () => {
     }
     expect(new Set(admin.body.results.map((e: { type: string }) => e.type))).toEqual(
       // The reset link also proved the address: email_verified.
-      new Set(['register', 'login', 'login_failed', 'password_changed', 'password_reset_requested', 'password_reset', 'email_verified', 'admin_user_updated', 'admin_sessions_revoked']),
+      new Set([
+        'register',
+        'login',
+        'login_failed',
+        'password_changed',
+        'password_reset_requested',
+        'password_reset',
+        'email_verified',
+        'admin_user_updated',
+        'admin_sessions_revoked',
+      ]),
     );
   });
 });
 
 describe('GET /api/auth/security-events', () => {
-  it('pages the caller\'s own events newest first, and only theirs', async () => {
+  it("pages the caller's own events newest first, and only theirs", async () => {
     const account = await register(newClient());
     const other = await register(newClient());
     for (let i = 0; i < 4; i++) expect((await login(newClient(), account.email, STRONG_PASSWORD)).status).toBe(200);
     const all = await ownEvents(account.access);
     expect(all.body).toMatchObject({ count: 5, page: 1, page_size: 100 });
-    expect(all.body.results.map((e: { type: string }) => e.type)).toEqual(['login', 'login', 'login', 'login', 'register']);
+    expect(all.body.results.map((e: { type: string }) => e.type)).toEqual([
+      'login',
+      'login',
+      'login',
+      'login',
+      'register',
+    ]);
     const times = all.body.results.map((e: { created_at: string }) => e.created_at);
     expect(times).toEqual([...times].sort().reverse());
     expect(all.body.results.every((e: { user_id: string }) => e.user_id === account.id)).toBe(true);
@@ -294,7 +420,12 @@ describe('GET /api/auth/security-events', () => {
     expect([first.body.count, first.body.page, first.body.page_size]).toEqual([5, 1, 2]);
     const paged = [...first.body.results, ...second.body.results, ...third.body.results];
     expect(paged).toEqual(all.body.results);
-    expect((await ownEvents(account.access, { page: '9' })).body).toEqual({ count: 5, page: 9, page_size: 20, results: [] });
+    expect((await ownEvents(account.access, { page: '9' })).body).toEqual({
+      count: 5,
+      page: 9,
+      page_size: 20,
+      results: [],
+    });
 
     const theirs = await ownEvents(other.access);
     expect(theirs.body.results.map((e: { type: string }) => e.type)).toEqual(['register']);
@@ -330,10 +461,17 @@ describe('GET /api/admin/events', () => {
     const staff = await createAccount('staff');
     const account = await register(newClient());
     for (const id of [account.id, account.id]) {
-      await call(revokeHandler, 'POST', `/api/admin/users/${id}/revoke-sessions`, { token: staff.access, pathParameters: { id } });
+      await call(revokeHandler, 'POST', `/api/admin/users/${id}/revoke-sessions`, {
+        token: staff.access,
+        pathParameters: { id },
+      });
     }
     const byUser = await adminEvents(staff.access, { user_id: account.id });
-    expect(byUser.body.results.map((e: { type: string }) => e.type)).toEqual(['admin_sessions_revoked', 'admin_sessions_revoked', 'register']);
+    expect(byUser.body.results.map((e: { type: string }) => e.type)).toEqual([
+      'admin_sessions_revoked',
+      'admin_sessions_revoked',
+      'register',
+    ]);
     const byType = await adminEvents(staff.access, { user_id: account.id, type: 'register' });
     expect(byType.body).toMatchObject({ count: 1, results: [{ type: 'register', user_id: account.id }] });
     const everyone = await adminEvents(staff.access, { type: 'admin_sessions_revoked', page_size: '100' });
@@ -367,7 +505,7 @@ describe('GET /api/admin/events', () => {
 });
 
 describe('the admin page', () => {
-  it('offers exactly the service\'s event types as its filter', () => {
+  it("offers exactly the service's event types as its filter", () => {
     const html = readFileSync(new URL('../../lib/admin/admin-page.html', import.meta.url), 'utf8');
     const list = /var EVENT_TYPES = (\[[^\]]*\]);/.exec(html);
     expect(list).not.toBeNull();

@@ -22,8 +22,10 @@ import { registerAccount, STRONG_PASSWORD, type TestAccount } from '../helpers/u
 
 const getMe = (token: string) => call(me, 'GET', '/api/auth/me', { token });
 const list = (token: string) => call(listSessions, 'GET', '/api/auth/sessions', { token });
-const end = (token: string, id: string) => call(endSession, 'DELETE', `/api/auth/sessions/${id}`, { token, pathParameters: { id } });
-const refresh = (token: string, handler: Handler = refreshHandler) => call(handler, 'POST', '/api/auth/refresh', { body: { refresh: token } });
+const end = (token: string, id: string) =>
+  call(endSession, 'DELETE', `/api/auth/sessions/${id}`, { token, pathParameters: { id } });
+const refresh = (token: string, handler: Handler = refreshHandler) =>
+  call(handler, 'POST', '/api/auth/refresh', { body: { refresh: token } });
 const sid = (token: string) => decodeJwt(token).sid as string;
 
 async function signIn(account: TestAccount, userAgent = 'vitest', sourceIp?: string) {
@@ -64,17 +66,32 @@ describe('GET /api/auth/sessions', () => {
     const laptop = await signIn(account, 'Laptop/2.0', '10.4.5.6');
     const res = await list(laptop.access);
     expect(res.status).toBe(200);
-    expect(res.body.results.map((s: any) => s.id)).toEqual([sid(laptop.access), sid(phone.access), sid(account.access)]);
+    expect(res.body.results.map((s: any) => s.id)).toEqual([
+      sid(laptop.access),
+      sid(phone.access),
+      sid(account.access),
+    ]);
     expect(res.body.results.map((s: any) => s.current)).toEqual([true, false, false]);
     expect(res.body.results[1]).toMatchObject({ ip: '10.1.2.3', user_agent: 'Phone/1.0' });
-    expect(Object.keys(res.body.results[0]).sort()).toEqual(['created_at', 'current', 'id', 'ip', 'last_used_at', 'user_agent']);
+    expect(Object.keys(res.body.results[0]).sort()).toEqual([
+      'created_at',
+      'current',
+      'id',
+      'ip',
+      'last_used_at',
+      'user_agent',
+    ]);
   });
 
   it('moves last_used_at (and the last seen address) on refresh', async () => {
     const account = await registerAccount();
     const before = (await list(account.access)).body.results[0];
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const rotated = await call(refreshHandler, 'POST', '/api/auth/refresh', { body: { refresh: account.refresh }, sourceIp: '10.9.9.9', headers: { 'user-agent': 'Retried/3' } });
+    const rotated = await call(refreshHandler, 'POST', '/api/auth/refresh', {
+      body: { refresh: account.refresh },
+      sourceIp: '10.9.9.9',
+      headers: { 'user-agent': 'Retried/3' },
+    });
     const after = (await list(rotated.body.access)).body.results[0];
     expect(after.id).toBe(before.id);
     expect(after.created_at).toBe(before.created_at);
@@ -99,7 +116,9 @@ describe('DELETE /api/auth/sessions/{id}', () => {
     expect((await refresh(other.refresh)).status).toBe(401);
     expect((await getMe(account.access)).status).toBe(200);
     expect((await list(account.access)).body.results.map((s: any) => s.id)).toEqual([sid(account.access)]);
-    expect(await eventsOf(account.id, 'session_revoked')).toEqual([{ user_id: account.id, actor_id: null, details: { session_id: sid(other.access) } }]);
+    expect(await eventsOf(account.id, 'session_revoked')).toEqual([
+      { user_id: account.id, actor_id: null, details: { session_id: sid(other.access) } },
+    ]);
   });
 
   it('may end the current session', async () => {
@@ -144,7 +163,9 @@ describe('every way of ending a session stops its access tokens at once', () => 
     expect((await call(logout, 'POST', '/api/auth/logout', { body: { refresh: account.refresh } })).status).toBe(204);
     expectEnded(await getMe(account.access));
     expect((await call(logout, 'POST', '/api/auth/logout', { body: { refresh: account.refresh } })).status).toBe(204);
-    expect(await eventsOf(account.id, 'logout')).toEqual([{ user_id: account.id, actor_id: null, details: { session_id: sid(account.access) } }]);
+    expect(await eventsOf(account.id, 'logout')).toEqual([
+      { user_id: account.id, actor_id: null, details: { session_id: sid(account.access) } },
+    ]);
   });
 
   it('refresh-token reuse detection (recorded as refresh_reuse_detected)', async () => {
@@ -179,10 +200,17 @@ describe('every way of ending a session stops its access tokens at once', () => 
   it('admin revoke-sessions and deactivation', async () => {
     const staff = await createAccount('staff');
     const [revoked, deactivated] = await Promise.all([registerAccount(), registerAccount()]);
-    const revoke = await call(adminRevokeSessions, 'POST', `/api/admin/users/${revoked.id}/revoke-sessions`, { token: staff.access, pathParameters: { id: revoked.id } });
+    const revoke = await call(adminRevokeSessions, 'POST', `/api/admin/users/${revoked.id}/revoke-sessions`, {
+      token: staff.access,
+      pathParameters: { id: revoked.id },
+    });
     expect(revoke.status).toBe(204);
     expectEnded(await getMe(revoked.access));
-    const patch = await call(adminUpdateUser, 'PATCH', `/api/admin/users/${deactivated.id}`, { token: staff.access, pathParameters: { id: deactivated.id }, body: { is_active: false } });
+    const patch = await call(adminUpdateUser, 'PATCH', `/api/admin/users/${deactivated.id}`, {
+      token: staff.access,
+      pathParameters: { id: deactivated.id },
+      body: { is_active: false },
+    });
     expect(patch.status).toBe(200);
     await sql()`update users set is_active = true where id = ${deactivated.id}`;
     // Reactivated, but the sessions that deactivation ended stay ended.
@@ -198,12 +226,16 @@ describe('every way of ending a session stops its access tokens at once', () => 
   });
 });
 
-describe('admin: a user\'s sessions', () => {
-  const adminList = (token: string, id: string) => call(adminListSessions, 'GET', `/api/admin/users/${id}/sessions`, { token, pathParameters: { id } });
+describe("admin: a user's sessions", () => {
+  const adminList = (token: string, id: string) =>
+    call(adminListSessions, 'GET', `/api/admin/users/${id}/sessions`, { token, pathParameters: { id } });
   const adminEnd = (token: string, id: string, sessionId: string) =>
-    call(adminEndSession, 'DELETE', `/api/admin/users/${id}/sessions/${sessionId}`, { token, pathParameters: { id, session_id: sessionId } });
+    call(adminEndSession, 'DELETE', `/api/admin/users/${id}/sessions/${sessionId}`, {
+      token,
+      pathParameters: { id, session_id: sessionId },
+    });
 
-  it('lists a user\'s live sessions and ends one (recorded as admin_sessions_revoked)', async () => {
+  it("lists a user's live sessions and ends one (recorded as admin_sessions_revoked)", async () => {
     const staff = await createAccount('staff');
     const account = await registerAccount();
     const other = await signIn(account);
@@ -214,12 +246,18 @@ describe('admin: a user\'s sessions', () => {
     expect((await adminEnd(staff.access, account.id, sid(other.access))).status).toBe(204);
     expectEnded(await getMe(other.access));
     expect((await getMe(account.access)).status).toBe(200);
-    expect(await eventsOf(account.id, 'admin_sessions_revoked')).toEqual([{ user_id: account.id, actor_id: staff.id, details: { session_id: sid(other.access), count: 1 } }]);
+    expect(await eventsOf(account.id, 'admin_sessions_revoked')).toEqual([
+      { user_id: account.id, actor_id: staff.id, details: { session_id: sid(other.access), count: 1 } },
+    ]);
     expect((await adminEnd(staff.access, account.id, sid(other.access))).status).toBe(404);
   });
 
-  it('is staff only, and only a superuser ends a superuser\'s session', async () => {
-    const [user, staff, superuser] = await Promise.all([createAccount('user'), createAccount('staff'), createAccount('superuser')]);
+  it("is staff only, and only a superuser ends a superuser's session", async () => {
+    const [user, staff, superuser] = await Promise.all([
+      createAccount('user'),
+      createAccount('staff'),
+      createAccount('superuser'),
+    ]);
     expect((await adminList(user.access, superuser.id)).status).toBe(403);
     expect((await adminEnd(user.access, superuser.id, sid(superuser.access))).status).toBe(403);
     expect((await adminList(staff.access, superuser.id)).status).toBe(200);
@@ -230,4 +268,3 @@ describe('admin: a user\'s sessions', () => {
     expect((await getMe(user.access)).status).toBe(200);
   });
 });
-

@@ -22,7 +22,11 @@ describe('tokens the service issues', () => {
   it('puts alg, kid and typ in every token header', async () => {
     const account = await registerAccount();
     expect(decodeProtectedHeader(account.access)).toEqual({ alg: 'EdDSA', kid: config.jwt.keys.activeKid, typ: 'JWT' });
-    expect(decodeProtectedHeader(account.refresh)).toEqual({ alg: 'EdDSA', kid: config.jwt.keys.activeKid, typ: 'JWT' });
+    expect(decodeProtectedHeader(account.refresh)).toEqual({
+      alg: 'EdDSA',
+      kid: config.jwt.keys.activeKid,
+      typ: 'JWT',
+    });
   });
 });
 
@@ -79,10 +83,23 @@ describe('verifying from another service with the JWKS alone', () => {
     const tampered = `${account.access.slice(0, -4)}AAAA`;
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--input-type=module', '-e', VERIFIER, jwksUrl, config.jwt.issuer, config.jwt.audience, account.access, account.refresh, tampered],
+      [
+        '--input-type=module',
+        '-e',
+        VERIFIER,
+        jwksUrl,
+        config.jwt.issuer,
+        config.jwt.audience,
+        account.access,
+        account.refresh,
+        tampered,
+      ],
       { cwd: process.cwd() },
     );
-    const results = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const results = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(results[0]).toEqual({ ok: true, sub: account.id });
     expect(results[1]).toEqual({ ok: false, error: 'not an access token' });
     expect(results[2].ok).toBe(false);

@@ -16,7 +16,15 @@ import { webFlow } from '../helpers/oidc-flows.js';
 import { resetTokenFor } from '../helpers/mailbox.js';
 import { codeAt, registerMfaAccount } from '../helpers/mfa.js';
 import { handler as loginMfaHandler } from '../../functions/auth-login-mfa.js';
-import { APP_REDIRECT_URI, OTHER_CLIENT_ID, type ProviderAccount, SERVICE_BASE_URL, startTestProvider, type TestProvider, WEB_CLIENT_ID } from '../helpers/oidc-provider.js';
+import {
+  APP_REDIRECT_URI,
+  OTHER_CLIENT_ID,
+  type ProviderAccount,
+  SERVICE_BASE_URL,
+  startTestProvider,
+  type TestProvider,
+  WEB_CLIENT_ID,
+} from '../helpers/oidc-provider.js';
 import { registerAccount, STRONG_PASSWORD, uniqueEmail } from '../helpers/users.js';
 
 import type { OidcHandlers as Handlers } from '../helpers/oidc-flows.js';
@@ -33,9 +41,18 @@ afterAll(async () => {
 });
 
 const person = (overrides: Partial<ProviderAccount> = {}) =>
-  idp.addAccount({ sub: `sub-${randomUUID()}`, email: uniqueEmail('social'), email_verified: true, name: 'Ann Provider', ...overrides });
+  idp.addAccount({
+    sub: `sub-${randomUUID()}`,
+    email: uniqueEmail('social'),
+    email_verified: true,
+    name: 'Ann Provider',
+    ...overrides,
+  });
 
-const idTokenPath = (provider = 'test') => ({ path: `/api/auth/oidc/${provider}/id-token`, pathParameters: { provider } });
+const idTokenPath = (provider = 'test') => ({
+  path: `/api/auth/oidc/${provider}/id-token`,
+  pathParameters: { provider },
+});
 const postIdToken = (body: Record<string, unknown>, provider = 'test') => {
   const { path, pathParameters } = idTokenPath(provider);
   return call(routes.idToken, 'POST', path, { body, pathParameters });
@@ -91,7 +108,9 @@ describe('native sign-in with an ID token', () => {
     const who = person();
     const raw = randomUUID();
     const hashed = createHash('sha256').update(raw).digest('hex');
-    expect((await postIdToken({ id_token: await idp.nativeIdToken(who.sub, { nonce: hashed }), nonce: raw })).status).toBe(201);
+    expect(
+      (await postIdToken({ id_token: await idp.nativeIdToken(who.sub, { nonce: hashed }), nonce: raw })).status,
+    ).toBe(201);
   });
 
   it('accepts a well-formed token signed by the provider (the control for the refusals below)', async () => {
@@ -100,11 +119,31 @@ describe('native sign-in with an ID token', () => {
   });
 
   it.each([
-    ['issued to another client (aud)', async (who: ProviderAccount) => idp.nativeIdToken(who.sub, { clientId: OTHER_CLIENT_ID })],
+    [
+      'issued to another client (aud)',
+      async (who: ProviderAccount) => idp.nativeIdToken(who.sub, { clientId: OTHER_CLIENT_ID }),
+    ],
     ['from another issuer (iss)', (who: ProviderAccount) => crafted(who, { iss: 'https://evil.example.com' })],
-    ['expired (exp)', (who: ProviderAccount) => crafted(who, { iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 })],
-    ['signed by another key', (who: ProviderAccount) => idp.signWithForeignKey({ iss: idp.issuer, aud: WEB_CLIENT_ID, sub: who.sub, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 })],
-    ['with several audiences and an azp that is not ours', (who: ProviderAccount) => crafted(who, { aud: [WEB_CLIENT_ID, OTHER_CLIENT_ID], azp: OTHER_CLIENT_ID })],
+    [
+      'expired (exp)',
+      (who: ProviderAccount) =>
+        crafted(who, { iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 }),
+    ],
+    [
+      'signed by another key',
+      (who: ProviderAccount) =>
+        idp.signWithForeignKey({
+          iss: idp.issuer,
+          aud: WEB_CLIENT_ID,
+          sub: who.sub,
+          iat: Math.floor(Date.now() / 1000),
+          exp: Math.floor(Date.now() / 1000) + 600,
+        }),
+    ],
+    [
+      'with several audiences and an azp that is not ours',
+      (who: ProviderAccount) => crafted(who, { aud: [WEB_CLIENT_ID, OTHER_CLIENT_ID], azp: OTHER_CLIENT_ID }),
+    ],
     ['not a JWT at all', async () => 'not.a.token'],
   ])('refuses a token %s with 401 invalid_credentials and creates nothing', async (_what, token) => {
     const who = person();
@@ -144,7 +183,13 @@ describe('linking to an existing account', () => {
     const linked = (await eventsOf(account.id)).find((e) => e.type === 'identity_linked');
     expect(linked?.details).toEqual({ provider: 'test', identity_id: identity!.id });
     // The password still works too.
-    expect((await call(routes.login, 'POST', '/api/auth/login', { body: { email: account.email, password: STRONG_PASSWORD } })).status).toBe(200);
+    expect(
+      (
+        await call(routes.login, 'POST', '/api/auth/login', {
+          body: { email: account.email, password: STRONG_PASSWORD },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('never links to an account whose own email is unverified (pre-hijacking): 409 account_exists', async () => {
@@ -185,13 +230,27 @@ describe('linking to an existing account', () => {
     const [row] = await db().select().from(users).where(eq(users.id, created.body.user.id));
     expect(row!.password.startsWith('!')).toBe(true);
     for (const password of [row!.password, '', STRONG_PASSWORD]) {
-      const attempt = await call(routes.login, 'POST', '/api/auth/login', { body: { email: who.email, password: password || 'x' }, sourceIp: randomIp() });
+      const attempt = await call(routes.login, 'POST', '/api/auth/login', {
+        body: { email: who.email, password: password || 'x' },
+        sourceIp: randomIp(),
+      });
       expect(attempt.status).toBe(401);
     }
-    expect((await call(routes.forgotPassword, 'POST', '/api/auth/forgot-password', { body: { email: who.email } })).status).toBe(202);
+    expect(
+      (await call(routes.forgotPassword, 'POST', '/api/auth/forgot-password', { body: { email: who.email } })).status,
+    ).toBe(202);
     const token = await resetTokenFor(who.email!);
-    expect((await call(routes.resetPassword, 'POST', '/api/auth/reset-password', { body: { token, new_password: STRONG_PASSWORD } })).status).toBe(200);
-    expect((await call(routes.login, 'POST', '/api/auth/login', { body: { email: who.email, password: STRONG_PASSWORD } })).status).toBe(200);
+    expect(
+      (
+        await call(routes.resetPassword, 'POST', '/api/auth/reset-password', {
+          body: { token, new_password: STRONG_PASSWORD },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await call(routes.login, 'POST', '/api/auth/login', { body: { email: who.email, password: STRONG_PASSWORD } }))
+        .status,
+    ).toBe(200);
   });
 
   it('settles two concurrent first sign-ins of one identity on one account', async () => {
@@ -217,7 +276,9 @@ describe('two-factor accounts', () => {
     expect(challenged.status).toBe(200);
     expect(challenged.body).toMatchObject({ mfa_required: true, methods: ['totp', 'recovery_code'] });
     expect(challenged.body.access).toBeUndefined();
-    const finished = await call(loginMfaHandler, 'POST', '/api/auth/login/mfa', { body: { mfa_token: challenged.body.mfa_token, code: codeAt(secret, 1) } });
+    const finished = await call(loginMfaHandler, 'POST', '/api/auth/login/mfa', {
+      body: { mfa_token: challenged.body.mfa_token, code: codeAt(secret, 1) },
+    });
     expect(finished.status, JSON.stringify(finished.body)).toBe(200);
     expect(finished.body.user.id).toBe(account.id);
 
@@ -232,7 +293,10 @@ describe('two-factor accounts', () => {
 
 describe('web sign-in (authorization code flow with PKCE)', () => {
   it('sends the browser to the provider with PKCE S256, state and nonce', async () => {
-    const res = await call(routes.authorize, 'GET', '/api/auth/oidc/test/authorize', { query: { redirect_uri: APP_REDIRECT_URI }, pathParameters: { provider: 'test' } });
+    const res = await call(routes.authorize, 'GET', '/api/auth/oidc/test/authorize', {
+      query: { redirect_uri: APP_REDIRECT_URI },
+      pathParameters: { provider: 'test' },
+    });
     expect(res.status).toBe(302);
     const url = new URL(res.headers.location!);
     expect(`${url.origin}${url.pathname}`).toBe(`${idp.issuer}/auth`);
@@ -243,7 +307,8 @@ describe('web sign-in (authorization code flow with PKCE)', () => {
       code_challenge_method: 'S256',
       scope: 'openid email profile',
     });
-    for (const name of ['state', 'nonce', 'code_challenge']) expect(url.searchParams.get(name)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    for (const name of ['state', 'nonce', 'code_challenge'])
+      expect(url.searchParams.get(name)).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
   it('signs in through the provider and hands the app a one-time code', async () => {
@@ -263,7 +328,10 @@ describe('web sign-in (authorization code flow with PKCE)', () => {
   });
 
   it('keeps only a digest of the state in Redis, for 10 minutes', async () => {
-    const res = await call(routes.authorize, 'GET', '/api/auth/oidc/test/authorize', { query: { redirect_uri: APP_REDIRECT_URI }, pathParameters: { provider: 'test' } });
+    const res = await call(routes.authorize, 'GET', '/api/auth/oidc/test/authorize', {
+      query: { redirect_uri: APP_REDIRECT_URI },
+      pathParameters: { provider: 'test' },
+    });
     const state = new URL(res.headers.location!).searchParams.get('state')!;
     const digest = createHash('sha256').update(state).digest('hex');
     const key = redisKey('oidc', 'state', digest);
@@ -278,9 +346,12 @@ describe('web sign-in (authorization code flow with PKCE)', () => {
     expect(results.map((r) => r.status).sort()).toEqual([200, 400, 400]);
   });
 
-  it('takes a form post (response_mode=form_post) with Apple\'s one-time user field', async () => {
+  it("takes a form post (response_mode=form_post) with Apple's one-time user field", async () => {
     const who = person({ name: undefined });
-    const { answer, backUrl } = await webFlow(idp, routes, who.sub, { provider: 'formpost', appleUser: JSON.stringify({ name: { firstName: 'Tim', lastName: 'Apple' }, email: who.email }) });
+    const { answer, backUrl } = await webFlow(idp, routes, who.sub, {
+      provider: 'formpost',
+      appleUser: JSON.stringify({ name: { firstName: 'Tim', lastName: 'Apple' }, email: who.email }),
+    });
     expect(answer.kind).toBe('form_post');
     const res = await exchangeCode(backUrl!.searchParams.get('code')!);
     expect(res.status).toBe(200);
@@ -289,7 +360,7 @@ describe('web sign-in (authorization code flow with PKCE)', () => {
     expect(identity!.provider).toBe('formpost');
   });
 
-  it('uses each state once: replaying the provider\'s redirect is refused', async () => {
+  it("uses each state once: replaying the provider's redirect is refused", async () => {
     const { event, back } = await webFlow(idp, routes, person().sub);
     expect(back.status).toBe(302);
     const replay = await invoke(routes.callback, event);
@@ -299,9 +370,15 @@ describe('web sign-in (authorization code flow with PKCE)', () => {
   it('refuses a state issued for another provider', async () => {
     const { answer } = await webFlow(idp, routes, person().sub);
     expect(answer.kind).toBe('redirect');
-    const start = await call(routes.authorize, 'GET', '/api/auth/oidc/test/authorize', { query: { redirect_uri: APP_REDIRECT_URI }, pathParameters: { provider: 'test' } });
+    const start = await call(routes.authorize, 'GET', '/api/auth/oidc/test/authorize', {
+      query: { redirect_uri: APP_REDIRECT_URI },
+      pathParameters: { provider: 'test' },
+    });
     const state = new URL(start.headers.location!).searchParams.get('state')!;
-    const res = await call(routes.callback, 'GET', '/api/auth/oidc/formpost/callback', { query: { state, code: 'x' }, pathParameters: { provider: 'formpost' } });
+    const res = await call(routes.callback, 'GET', '/api/auth/oidc/formpost/callback', {
+      query: { state, code: 'x' },
+      pathParameters: { provider: 'formpost' },
+    });
     expectProblem(res, 400, 'invalid_token');
   });
 
@@ -313,16 +390,25 @@ describe('web sign-in (authorization code flow with PKCE)', () => {
     expect(backUrl!.searchParams.get('code')).toBeNull();
   });
 
-  it('sends the user back with error=provider_error when the provider\'s code does not redeem', async () => {
-    const start = await call(routes.authorize, 'GET', '/api/auth/oidc/test/authorize', { query: { redirect_uri: APP_REDIRECT_URI }, pathParameters: { provider: 'test' } });
+  it("sends the user back with error=provider_error when the provider's code does not redeem", async () => {
+    const start = await call(routes.authorize, 'GET', '/api/auth/oidc/test/authorize', {
+      query: { redirect_uri: APP_REDIRECT_URI },
+      pathParameters: { provider: 'test' },
+    });
     const state = new URL(start.headers.location!).searchParams.get('state')!;
-    const res = await call(routes.callback, 'GET', '/api/auth/oidc/test/callback', { query: { state, code: 'forged-code' }, pathParameters: { provider: 'test' } });
+    const res = await call(routes.callback, 'GET', '/api/auth/oidc/test/callback', {
+      query: { state, code: 'forged-code' },
+      pathParameters: { provider: 'test' },
+    });
     expect(res.status).toBe(302);
     expect(new URL(res.headers.location!).searchParams.get('error')).toBe('provider_error');
   });
 
   it('refuses a redirect_uri that is not in OIDC_REDIRECT_URIS', async () => {
-    const res = await call(routes.authorize, 'GET', '/api/auth/oidc/test/authorize', { query: { redirect_uri: 'https://evil.example.com/' }, pathParameters: { provider: 'test' } });
+    const res = await call(routes.authorize, 'GET', '/api/auth/oidc/test/authorize', {
+      query: { redirect_uri: 'https://evil.example.com/' },
+      pathParameters: { provider: 'test' },
+    });
     expectProblem(res, 400, 'validation_error');
     expect(res.body.errors[0].field).toBe('redirect_uri');
   });
@@ -344,20 +430,31 @@ describe('linked identities', () => {
     const list = await call(routes.identities, 'GET', '/api/auth/identities', { token });
     expect(list.status).toBe(200);
     expect(list.body.results).toEqual([
-      { id: expect.any(String), provider: 'test', email: who.email, created_at: expect.any(String), last_used_at: expect.any(String) },
+      {
+        id: expect.any(String),
+        provider: 'test',
+        email: who.email,
+        created_at: expect.any(String),
+        last_used_at: expect.any(String),
+      },
     ]);
     const id = list.body.results[0].id;
     let token_ = token;
-    const unlink = () => call(routes.unlink, 'DELETE', `/api/auth/identities/${id}`, { token: token_, pathParameters: { id } });
+    const unlink = () =>
+      call(routes.unlink, 'DELETE', `/api/auth/identities/${id}`, { token: token_, pathParameters: { id } });
 
     const refused = await unlink();
     expectProblem(refused, 409, 'last_sign_in_method');
 
     await call(routes.forgotPassword, 'POST', '/api/auth/forgot-password', { body: { email: who.email } });
-    await call(routes.resetPassword, 'POST', '/api/auth/reset-password', { body: { token: await resetTokenFor(who.email!), new_password: STRONG_PASSWORD } });
+    await call(routes.resetPassword, 'POST', '/api/auth/reset-password', {
+      body: { token: await resetTokenFor(who.email!), new_password: STRONG_PASSWORD },
+    });
     // The reset ended every session, its access tokens too: sign in with the new password.
     expect((await unlink()).status).toBe(401);
-    const again = await call(routes.login, 'POST', '/api/auth/login', { body: { email: who.email, password: STRONG_PASSWORD } });
+    const again = await call(routes.login, 'POST', '/api/auth/login', {
+      body: { email: who.email, password: STRONG_PASSWORD },
+    });
     expect(again.status, JSON.stringify(again.body)).toBe(200);
     token_ = again.body.access;
     expect((await unlink()).status).toBe(204);
@@ -377,26 +474,46 @@ describe('linked identities', () => {
     const { results } = (await call(routes.identities, 'GET', '/api/auth/identities', { token })).body;
     expect(results.map((r: { provider: string }) => r.provider).sort()).toEqual(['formpost', 'test']);
     const [a, b] = results;
-    expect((await call(routes.unlink, 'DELETE', `/api/auth/identities/${a.id}`, { token, pathParameters: { id: a.id } })).status).toBe(204);
-    const last = await call(routes.unlink, 'DELETE', `/api/auth/identities/${b.id}`, { token, pathParameters: { id: b.id } });
+    expect(
+      (await call(routes.unlink, 'DELETE', `/api/auth/identities/${a.id}`, { token, pathParameters: { id: a.id } }))
+        .status,
+    ).toBe(204);
+    const last = await call(routes.unlink, 'DELETE', `/api/auth/identities/${b.id}`, {
+      token,
+      pathParameters: { id: b.id },
+    });
     expect(last.status).toBe(409);
   });
 
-  it('answers 404 for another user\'s identity and shows staff a user\'s identities', async () => {
+  it("answers 404 for another user's identity and shows staff a user's identities", async () => {
     const who = person();
     const owner = await postIdToken({ id_token: await idp.nativeIdToken(who.sub) });
     const [identity] = await identityRows(owner.body.user.id);
     const stranger = await registerAccount();
-    const res = await call(routes.unlink, 'DELETE', `/api/auth/identities/${identity!.id}`, { token: stranger.access, pathParameters: { id: identity!.id } });
+    const res = await call(routes.unlink, 'DELETE', `/api/auth/identities/${identity!.id}`, {
+      token: stranger.access,
+      pathParameters: { id: identity!.id },
+    });
     expect(res.status).toBe(404);
-    expect(await db().select().from(userIdentities).where(and(eq(userIdentities.id, identity!.id)))).toHaveLength(1);
+    expect(
+      await db()
+        .select()
+        .from(userIdentities)
+        .where(and(eq(userIdentities.id, identity!.id))),
+    ).toHaveLength(1);
 
     const staff = await createAccount('staff');
     const id = owner.body.user.id;
-    const adminView = await call(routes.adminIdentities, 'GET', `/api/admin/users/${id}/identities`, { token: staff.access, pathParameters: { id } });
+    const adminView = await call(routes.adminIdentities, 'GET', `/api/admin/users/${id}/identities`, {
+      token: staff.access,
+      pathParameters: { id },
+    });
     expect(adminView.status).toBe(200);
     expect(adminView.body.results).toHaveLength(1);
-    const forbidden = await call(routes.adminIdentities, 'GET', `/api/admin/users/${id}/identities`, { token: stranger.access, pathParameters: { id } });
+    const forbidden = await call(routes.adminIdentities, 'GET', `/api/admin/users/${id}/identities`, {
+      token: stranger.access,
+      pathParameters: { id },
+    });
     expect(forbidden.status).toBe(403);
   });
 });

@@ -13,11 +13,20 @@ describe('unstorable text in the User-Agent header (stored with each session)', 
     for (const agent of agents) {
       const headers = { 'user-agent': agent };
       const email = uniqueEmail('agent');
-      const registered = await call(register, 'POST', '/api/auth/register', { body: { email, password: STRONG_PASSWORD, full_name: 'Agent Test' }, headers });
+      const registered = await call(register, 'POST', '/api/auth/register', {
+        body: { email, password: STRONG_PASSWORD, full_name: 'Agent Test' },
+        headers,
+      });
       expect(registered.status, registered.rawBody).toBe(201);
-      const loggedIn = await call(login, 'POST', '/api/auth/login', { body: { email, password: STRONG_PASSWORD }, headers });
+      const loggedIn = await call(login, 'POST', '/api/auth/login', {
+        body: { email, password: STRONG_PASSWORD },
+        headers,
+      });
       expect(loggedIn.status, loggedIn.rawBody).toBe(200);
-      const refreshed = await call(refresh, 'POST', '/api/auth/refresh', { body: { refresh: loggedIn.body.refresh }, headers });
+      const refreshed = await call(refresh, 'POST', '/api/auth/refresh', {
+        body: { refresh: loggedIn.body.refresh },
+        headers,
+      });
       expect(refreshed.status, refreshed.rawBody).toBe(200);
     }
   });

@@ -20,10 +20,9 @@ const filesUnder = (folder: string): string[] =>
     .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)).split('\\').join('/'))
     .filter((path) => !path.includes('node_modules/') && !path.startsWith('bench/.build/'));
 
-const codeFiles = [
-  ...FOLDERS.flatMap(filesUnder),
-  ...readdirSync(ROOT).filter((name) => CODE.test(name)),
-].filter((path) => CODE.test(path) && !path.endsWith('.d.ts'));
+const codeFiles = [...FOLDERS.flatMap(filesUnder), ...readdirSync(ROOT).filter((name) => CODE.test(name))].filter(
+  (path) => CODE.test(path) && !path.endsWith('.d.ts'),
+);
 
 /** The project files `file` imports (relative specifiers only), as the files they resolve to. */
 function importsOf(file: string): string[] {
@@ -32,7 +31,9 @@ function importsOf(file: string): string[] {
     .map(({ fileName }) => fileName)
     .filter((specifier) => specifier.startsWith('.'))
     .map((specifier) => {
-      const path = relative(ROOT, resolve(ROOT, dirname(file), specifier)).split('\\').join('/');
+      const path = relative(ROOT, resolve(ROOT, dirname(file), specifier))
+        .split('\\')
+        .join('/');
       // Our ESM imports name `.ts` files by their `.js` output.
       const ts = path.replace(/\.js$/, '.ts');
       return path.endsWith('.js') && existsSync(join(ROOT, ts)) ? ts : path;
@@ -51,12 +52,20 @@ describe('where code lives', () => {
   it('lib/ and functions/ import nothing from tools/, scripts/, bench/ or tests/', () => {
     const offending = codeFiles
       .filter((file) => ['lib', 'functions'].includes(folderOf(file)))
-      .flatMap((file) => importsOf(file).filter((path) => ['tools', 'scripts', 'bench', 'tests'].includes(folderOf(path))).map((path) => `${file} → ${path}`));
+      .flatMap((file) =>
+        importsOf(file)
+          .filter((path) => ['tools', 'scripts', 'bench', 'tests'].includes(folderOf(path)))
+          .map((path) => `${file} → ${path}`),
+      );
     expect(offending).toEqual([]);
   });
 
   it('nothing imports scripts/: they are entry points, shared code is in lib/ or tools/', () => {
-    const offending = codeFiles.flatMap((file) => importsOf(file).filter((path) => folderOf(path) === 'scripts').map((path) => `${file} → ${path}`));
+    const offending = codeFiles.flatMap((file) =>
+      importsOf(file)
+        .filter((path) => folderOf(path) === 'scripts')
+        .map((path) => `${file} → ${path}`),
+    );
     expect(offending).toEqual([]);
   });
 
@@ -75,7 +84,9 @@ describe('where code lives', () => {
   });
 
   it('each *.generated.d.ts in lib/ has one generated module, and each generated module its types', () => {
-    const declared = filesUnder('lib').filter((path) => path.endsWith('.generated.d.ts')).map((path) => path.replace(/\.d\.ts$/, '.js'));
+    const declared = filesUnder('lib')
+      .filter((path) => path.endsWith('.generated.d.ts'))
+      .map((path) => path.replace(/\.d\.ts$/, '.js'));
     expect(Object.keys(GENERATED_MODULES).sort()).toEqual(declared.sort());
   });
 });

@@ -47,7 +47,14 @@ describe('configuration', () => {
   });
 
   it('builds the database URL from the Django DB_* variables when DATABASE_URL is not set', () => {
-    const config = production({ DATABASE_URL: '', DB_HOST: 'db.internal', DB_PORT: '6543', DB_NAME: 'auth', DB_USER: 'app', DB_PASSWORD: 'p@ss word' });
+    const config = production({
+      DATABASE_URL: '',
+      DB_HOST: 'db.internal',
+      DB_PORT: '6543',
+      DB_NAME: 'auth',
+      DB_USER: 'app',
+      DB_PASSWORD: 'p@ss word',
+    });
     expect(config.database.url).toBe('postgres://app:p%40ss%20word@db.internal:6543/auth');
   });
 
@@ -58,7 +65,9 @@ describe('configuration', () => {
   it('lets Upstash REST win over REDIS_URL, and requires its token', () => {
     const config = production({ UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io', UPSTASH_REDIS_REST_TOKEN: 't0k' });
     expect(config.redis.rest).toEqual({ url: 'https://eu1.upstash.io', token: 't0k' });
-    expect(() => production({ UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io' })).toThrow(/UPSTASH_REDIS_REST_TOKEN is required/);
+    expect(() => production({ UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io' })).toThrow(
+      /UPSTASH_REDIS_REST_TOKEN is required/,
+    );
   });
 
   it('drops the development REDIS_URL default when only Upstash is configured', () => {

@@ -26,7 +26,13 @@ const byId = (id: string): Vector => {
 
 /** Near misses of the right password: one extra character, one missing, and blank vs. a space. */
 const wrongPasswordsFor = (password: string): string[] =>
-  password === '' ? [' ', 'z'] : [`${password}z`, password.slice(0, -1), password.toUpperCase() === password ? password.toLowerCase() : password.toUpperCase()];
+  password === ''
+    ? [' ', 'z']
+    : [
+        `${password}z`,
+        password.slice(0, -1),
+        password.toUpperCase() === password ? password.toLowerCase() : password.toUpperCase(),
+      ];
 
 const pbkdf2Vector = byId('t41-pbkdf2-sha256-seasalt');
 // Real Django work factors (pbkdf2 up to 1.2M iterations, bcrypt cost 12 in pure JS)
@@ -38,7 +44,17 @@ describe('verifyDjangoPassword', () => {
   it('has a fixture covering every supported algorithm', () => {
     const algorithms = new Set(fixture.verifiable.map((v) => v.algorithm));
     expect([...algorithms].sort()).toEqual(
-      ['bcrypt', 'bcrypt_sha256', 'md5', 'pbkdf2_sha1', 'pbkdf2_sha256', 'scrypt', 'sha1', 'unsalted_md5', 'unsalted_sha1'].sort(),
+      [
+        'bcrypt',
+        'bcrypt_sha256',
+        'md5',
+        'pbkdf2_sha1',
+        'pbkdf2_sha256',
+        'scrypt',
+        'sha1',
+        'unsalted_md5',
+        'unsalted_sha1',
+      ].sort(),
     );
   });
 
@@ -108,14 +124,20 @@ describe('verifyDjangoPassword', () => {
     ['iterations with a leading zero', `${algo}$0${iterations}$${salt}$${hash}`],
     ['non-numeric iterations', `${algo}$390k$${salt}$${hash}`],
     ['an absurd iteration count', `${algo}$99999999999$${salt}$${hash}`],
-    ['a hash of the wrong length for the digest', `${algo}$${iterations}$${salt}$${byId('t41-pbkdf2-sha1-seasalt2').encoded.split('$')[3]}`],
+    [
+      'a hash of the wrong length for the digest',
+      `${algo}$${iterations}$${salt}$${byId('t41-pbkdf2-sha1-seasalt2').encoded.split('$')[3]}`,
+    ],
     ['a hash with a non-base64 character', `${algo}$${iterations}$${salt}$${hash.replace(/^./, '*')}`],
     ['an upper-cased algorithm name', pbkdf2Vector.encoded.replace('pbkdf2_sha256', 'PBKDF2_SHA256')],
     ['a bcrypt hash with cost 31', byId('d32-bcrypt-sha256-7').encoded.replace('$2b$04$', '$2b$31$')],
     ['a bcrypt hash with cost 03', byId('d32-bcrypt-sha256-7').encoded.replace('$2b$04$', '$2b$03$')],
     ['a truncated bcrypt hash', byId('d32-bcrypt-sha256-7').encoded.slice(0, -1)],
     ['a scrypt N that is not a power of two', byId('t41-scrypt').encoded.replace('$16384$', '$16383$')],
-    ['a scrypt hash in the third-party django-scrypt layout', 'scrypt$seasalt$14$8$1$64$Qj3+9PPyRjSJIebHnG81TMjsqtaIGxNQG/aEB/NYafTJ7tibgfYz71m0ldQESkXFRkdVCBhhY8mx7rQwite/Pw=='],
+    [
+      'a scrypt hash in the third-party django-scrypt layout',
+      'scrypt$seasalt$14$8$1$64$Qj3+9PPyRjSJIebHnG81TMjsqtaIGxNQG/aEB/NYafTJ7tibgfYz71m0ldQESkXFRkdVCBhhY8mx7rQwite/Pw==',
+    ],
     ['a salted md5 hash with an empty salt', 'md5$$3f86d0d3d465b7b458c231bf3555c0e3x'],
     ['a native bcrypt hash', NATIVE_BCRYPT],
   ];
@@ -191,7 +213,10 @@ describe('describeDjangoHash', () => {
   );
 
   it('keeps the algorithm name of a malformed hash so an importer can report it', () => {
-    expect(describeDjangoHash(pbkdf2Vector.encoded.slice(0, -1))).toEqual({ algorithm: 'pbkdf2_sha256', supported: false });
+    expect(describeDjangoHash(pbkdf2Vector.encoded.slice(0, -1))).toEqual({
+      algorithm: 'pbkdf2_sha256',
+      supported: false,
+    });
   });
 
   it.each([

@@ -20,7 +20,10 @@ interface RawResult {
 /** The Lambda result itself (`call()` hides `isBase64Encoded`). */
 const raw = (path: string, headers: Record<string, string> = {}) =>
   (handler as unknown as (event: unknown, context: unknown) => Promise<RawResult>)(
-    httpEvent('GET', path, { headers, pathParameters: path.startsWith('/api/docs/assets/') ? { file: path.split('/').pop()! } : undefined }),
+    httpEvent('GET', path, {
+      headers,
+      pathParameters: path.startsWith('/api/docs/assets/') ? { file: path.split('/').pop()! } : undefined,
+    }),
     lambdaContext(),
   );
 
@@ -86,7 +89,9 @@ describe('GET /api/docs/assets/{file}', () => {
   });
 
   it('knows only the hashed names', async () => {
-    const res = await call(handler, 'GET', '/api/docs/assets/swagger-ui-bundle.js', { pathParameters: { file: 'swagger-ui-bundle.js' } });
+    const res = await call(handler, 'GET', '/api/docs/assets/swagger-ui-bundle.js', {
+      pathParameters: { file: 'swagger-ui-bundle.js' },
+    });
     expectProblem(res, 404, 'not_found');
   });
 });

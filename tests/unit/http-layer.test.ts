@@ -37,7 +37,10 @@ describe('the HTTP layer', () => {
   });
 
   it('answers 400 invalid_json to a body that is not JSON', async () => {
-    const res = await call(echo, 'POST', '/x', { rawBody: '{"email": ', headers: { 'content-type': 'application/json' } });
+    const res = await call(echo, 'POST', '/x', {
+      rawBody: '{"email": ',
+      headers: { 'content-type': 'application/json' },
+    });
     expectProblem(res, 400, 'invalid_json');
   });
 
@@ -47,22 +50,34 @@ describe('the HTTP layer', () => {
   });
 
   it('answers 415 to a body with a non-JSON content type', async () => {
-    const res = await call(echo, 'POST', '/x', { rawBody: 'email=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await call(echo, 'POST', '/x', {
+      rawBody: 'email=a',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expectProblem(res, 415, 'unsupported_media_type');
   });
 
   it('accepts a JSON content type with a charset', async () => {
-    const res = await call(echo, 'POST', '/x', { rawBody: JSON.stringify(valid), headers: { 'content-type': 'application/json; charset=utf-8' } });
+    const res = await call(echo, 'POST', '/x', {
+      rawBody: JSON.stringify(valid),
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
     expect(res.status).toBe(200);
   });
 
   it('answers 413 to a body over 16 KiB, before parsing it', async () => {
-    const res = await call(echo, 'POST', '/x', { rawBody: `{"pad":"${'a'.repeat(16 * 1024)}"}`, headers: { 'content-type': 'application/json' } });
+    const res = await call(echo, 'POST', '/x', {
+      rawBody: `{"pad":"${'a'.repeat(16 * 1024)}"}`,
+      headers: { 'content-type': 'application/json' },
+    });
     expectProblem(res, 413, 'payload_too_large');
   });
 
   it('measures a base64-encoded body by its decoded size', async () => {
-    const event = httpEvent('POST', '/x', { rawBody: Buffer.from(JSON.stringify(valid)).toString('base64'), headers: { 'content-type': 'application/json' } });
+    const event = httpEvent('POST', '/x', {
+      rawBody: Buffer.from(JSON.stringify(valid)).toString('base64'),
+      headers: { 'content-type': 'application/json' },
+    });
     event.isBase64Encoded = true;
     expect((await invoke(echo, event)).status).toBe(200);
   });

@@ -4,7 +4,8 @@ import { loadConfig } from '../../lib/config.js';
 import { importFresh } from '../helpers/fresh.js';
 
 type SecretBox = typeof import('../../lib/auth/mfa/secret-box.js');
-const box = (MFA_ENCRYPTION_KEY?: string) => importFresh<SecretBox>('lib/auth/mfa/secret-box.ts', { MFA_ENCRYPTION_KEY });
+const box = (MFA_ENCRYPTION_KEY?: string) =>
+  importFresh<SecretBox>('lib/auth/mfa/secret-box.ts', { MFA_ENCRYPTION_KEY });
 const newKey = () => randomBytes(32).toString('base64');
 
 describe('TOTP secrets at rest', () => {
@@ -44,8 +45,12 @@ describe('TOTP secrets at rest', () => {
 
   it('MFA_ENCRYPTION_KEY must be 32-byte base64 keys; the error names the variable', () => {
     const base = { APP_ENV: 'test', SECRET_KEY: 'x'.repeat(40) };
-    expect(() => loadConfig({ ...base, MFA_ENCRYPTION_KEY: 'short' })).toThrow(/MFA_ENCRYPTION_KEY must be base64 keys of 32 bytes/);
-    expect(() => loadConfig({ ...base, MFA_ENCRYPTION_KEY: `${newKey()},${randomBytes(16).toString('base64')}` })).toThrow(/MFA_ENCRYPTION_KEY/);
+    expect(() => loadConfig({ ...base, MFA_ENCRYPTION_KEY: 'short' })).toThrow(
+      /MFA_ENCRYPTION_KEY must be base64 keys of 32 bytes/,
+    );
+    expect(() =>
+      loadConfig({ ...base, MFA_ENCRYPTION_KEY: `${newKey()},${randomBytes(16).toString('base64')}` }),
+    ).toThrow(/MFA_ENCRYPTION_KEY/);
     const ok = loadConfig({ ...base, MFA_ENCRYPTION_KEY: `${newKey()}, ${randomBytes(32).toString('base64url')}` });
     expect(ok.mfa.encryptionKeys).toHaveLength(2);
     expect(loadConfig(base).mfa).toEqual({ issuer: 'auth-service', encryptionKeys: undefined });

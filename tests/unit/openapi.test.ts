@@ -17,7 +17,13 @@ const run = promisify(execFile);
 const committed = readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8');
 const table = routes as Record<string, { handler: string; routes: string[] }>;
 
-type Operation = { security?: unknown[]; requestBody?: unknown; parameters?: { in: string }[]; responses: Record<string, any>; description: string };
+type Operation = {
+  security?: unknown[];
+  requestBody?: unknown;
+  parameters?: { in: string }[];
+  responses: Record<string, any>;
+  description: string;
+};
 const operation = (route: string): Operation => {
   const [method, path] = route.split(' ') as [string, string];
   return spec.paths[path][method.toLowerCase()];
@@ -27,8 +33,15 @@ const routeFiles = Object.values(table).flatMap((fn) => {
   const source = readFileSync(new URL(`../../${fn.handler.replace(/\.handler$/, '.ts')}`, import.meta.url), 'utf8');
   return fn.routes.map((route) => ({ route, source }));
 });
-const routesWhere = (test: (source: string) => boolean) => routeFiles.filter((r) => test(r.source)).map((r) => r.route).sort();
-const operationsWhere = (test: (op: Operation) => boolean) => documentedRoutes().filter((route) => test(operation(route))).sort();
+const routesWhere = (test: (source: string) => boolean) =>
+  routeFiles
+    .filter((r) => test(r.source))
+    .map((r) => r.route)
+    .sort();
+const operationsWhere = (test: (op: Operation) => boolean) =>
+  documentedRoutes()
+    .filter((route) => test(operation(route)))
+    .sort();
 
 describe('openapi.yaml', () => {
   it('is what the code generates', () => {
@@ -36,16 +49,18 @@ describe('openapi.yaml', () => {
   });
 
   it('documents every route of lib/http/routes.json, and no other', () => {
-    const deployed = Object.values(table).flatMap((fn) => fn.routes).sort();
+    const deployed = Object.values(table)
+      .flatMap((fn) => fn.routes)
+      .sort();
     expect(documentedRoutes().sort()).toEqual(deployed);
   });
 
   it('passes `redocly lint` (recommended rules) without errors', async () => {
-    const result = await run('node_modules/.bin/redocly', ['lint', 'openapi.yaml', '--format=stylish'], { env: { ...process.env, NO_COLOR: '1' } }).catch(
-      (error: { stdout: string; stderr: string }) => {
-        throw new Error(`redocly lint failed:\n${error.stdout}\n${error.stderr}`);
-      },
-    );
+    const result = await run('node_modules/.bin/redocly', ['lint', 'openapi.yaml', '--format=stylish'], {
+      env: { ...process.env, NO_COLOR: '1' },
+    }).catch((error: { stdout: string; stderr: string }) => {
+      throw new Error(`redocly lint failed:\n${error.stdout}\n${error.stderr}`);
+    });
     // Warnings pass (exit 0) and are printed; errors fail the command, and so this test.
     expect(result.stderr).toMatch(/Your API description is valid/);
   }, 60_000);
@@ -53,7 +68,9 @@ describe('openapi.yaml', () => {
 
 describe('each operation documents what its route file declares', () => {
   it('a bearer token (401 with WWW-Authenticate) exactly where the route authenticates', () => {
-    expect(operationsWhere((op) => (op.security?.length ?? 0) > 0)).toEqual(routesWhere((s) => /\.use\(authenticate\(/.test(s)));
+    expect(operationsWhere((op) => (op.security?.length ?? 0) > 0)).toEqual(
+      routesWhere((s) => /\.use\(authenticate\(/.test(s)),
+    );
     for (const route of operationsWhere((op) => (op.security?.length ?? 0) > 0)) {
       expect(operation(route).responses['401'], route).toEqual({ $ref: '#/components/responses/NotAuthenticated' });
     }
@@ -67,13 +84,20 @@ describe('each operation documents what its route file declares', () => {
 
   it('a JSON body (with 400, 413 and 415) exactly where the route parses one', () => {
     // A JSON body: the OIDC callback's form post is parsed by its own code, not the JSON chain.
-    const withBody = operationsWhere((op) => (op.requestBody as { content?: Record<string, unknown> } | undefined)?.content?.['application/json'] !== undefined);
+    const withBody = operationsWhere(
+      (op) =>
+        (op.requestBody as { content?: Record<string, unknown> } | undefined)?.content?.['application/json'] !==
+        undefined,
+    );
     expect(withBody).toEqual(routesWhere((s) => /api\(\{[^)]*\bbody:/.test(s)));
-    for (const route of withBody) expect(Object.keys(operation(route).responses), route).toEqual(expect.arrayContaining(['400', '413', '415']));
+    for (const route of withBody)
+      expect(Object.keys(operation(route).responses), route).toEqual(expect.arrayContaining(['400', '413', '415']));
   });
 
   it('query parameters exactly where the route validates a query string', () => {
-    expect(operationsWhere((op) => op.parameters?.some((p) => p.in === 'query') ?? false)).toEqual(routesWhere((s) => /api\(\{[^)]*\bquery:/.test(s)));
+    expect(operationsWhere((op) => op.parameters?.some((p) => p.in === 'query') ?? false)).toEqual(
+      routesWhere((s) => /api\(\{[^)]*\bquery:/.test(s)),
+    );
   });
 
   it('429 and RateLimit-* headers exactly where the route is rate limited', () => {
@@ -82,7 +106,9 @@ describe('each operation documents what its route file declares', () => {
     for (const route of limited) {
       // A success is a 2xx, or the 302 of a redirecting route (social sign-in).
       const success = Object.entries(operation(route).responses).find(([status]) => /^(2|302)/.test(status))![1];
-      expect(Object.keys(success.headers), route).toEqual(expect.arrayContaining(['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']));
+      expect(Object.keys(success.headers), route).toEqual(
+        expect.arrayContaining(['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']),
+      );
     }
     expect(spec.components.responses.RateLimited.headers['Retry-After']).toBeDefined();
   });
@@ -113,12 +139,22 @@ describe('the spec function', () => {
 
 describe('expectMatchesSpec', () => {
   const user = {
-    id: '7c0e4f0a-3b1d-4c52-9a57-2f6f1c9d8e21', email: 'ann@example.com', full_name: 'Ann Lee', is_active: true,
-    is_staff: false, is_superuser: false, date_joined: '2026-11-24T10:00:00.000Z', last_login: null,
-    email_verified: false, mfa_enabled: false,
+    id: '7c0e4f0a-3b1d-4c52-9a57-2f6f1c9d8e21',
+    email: 'ann@example.com',
+    full_name: 'Ann Lee',
+    is_active: true,
+    is_staff: false,
+    is_superuser: false,
+    date_joined: '2026-11-24T10:00:00.000Z',
+    last_login: null,
+    email_verified: false,
+    mfa_enabled: false,
   };
-  const ok = (body: unknown, headers: Record<string, string> = {}) =>
-    ({ status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'x-request-id': 'r', ...headers }, body });
+  const ok = (body: unknown, headers: Record<string, string> = {}) => ({
+    status: 200,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'x-request-id': 'r', ...headers },
+    body,
+  });
 
   it('accepts a documented response', () => {
     expectMatchesSpec('GET', '/api/auth/me', ok(user));
@@ -126,10 +162,18 @@ describe('expectMatchesSpec', () => {
 
   it('rejects an undocumented status, field, content type or missing required header', () => {
     expect(() => expectMatchesSpec('GET', '/api/auth/me', { ...ok(user), status: 418 })).toThrow(/does not document/);
-    expect(() => expectMatchesSpec('GET', '/api/auth/me', ok({ ...user, password: 'bcrypt$...' }))).toThrow(/additional properties/);
-    expect(() => expectMatchesSpec('GET', '/api/auth/me', ok({ ...user, last_login: 'yesterday' }))).toThrow(/date-time/);
-    expect(() => expectMatchesSpec('GET', '/api/auth/me', ok(user, { 'content-type': 'text/html' }))).toThrow(/not documented/);
-    expect(() => expectMatchesSpec('GET', '/api/auth/me', { ...ok(user), headers: { 'content-type': 'application/json' } })).toThrow(/X-Request-Id/);
+    expect(() => expectMatchesSpec('GET', '/api/auth/me', ok({ ...user, password: 'bcrypt$...' }))).toThrow(
+      /additional properties/,
+    );
+    expect(() => expectMatchesSpec('GET', '/api/auth/me', ok({ ...user, last_login: 'yesterday' }))).toThrow(
+      /date-time/,
+    );
+    expect(() => expectMatchesSpec('GET', '/api/auth/me', ok(user, { 'content-type': 'text/html' }))).toThrow(
+      /not documented/,
+    );
+    expect(() =>
+      expectMatchesSpec('GET', '/api/auth/me', { ...ok(user), headers: { 'content-type': 'application/json' } }),
+    ).toThrow(/X-Request-Id/);
   });
 
   it('holds a problem to the codes of its route and status', () => {

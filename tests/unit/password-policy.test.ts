@@ -120,10 +120,17 @@ describe('password policy', () => {
       // last character changed, first character changed.
       const nearMisses = list
         .filter((_, index) => index % 7 === 0)
-        .flatMap((password) => [password.slice(0, -1), `${password}~`, `${password.slice(0, -1)}~`, `~${password.slice(1)}`])
+        .flatMap((password) => [
+          password.slice(0, -1),
+          `${password}~`,
+          `${password.slice(0, -1)}~`,
+          `~${password.slice(1)}`,
+        ])
         .filter((candidate) => !listed.has(candidate));
       expect(nearMisses.filter((candidate) => isCommonPassword(candidate))).toEqual([]);
-      expect(['', 'p', 'pa', 'correcthorse', 'zzzzzzzzzzzzzzzzzz'].filter((candidate) => isCommonPassword(candidate))).toEqual([]);
+      expect(
+        ['', 'p', 'pa', 'correcthorse', 'zzzzzzzzzzzzzzzzzz'].filter((candidate) => isCommonPassword(candidate)),
+      ).toEqual([]);
     });
   });
 

@@ -30,7 +30,10 @@ describe('signing key configuration', () => {
       ['{not json', /JWT_PRIVATE_KEYS must be a JSON array of private JWKs \(it is not valid JSON\)/],
       ['[]', /JWT_PRIVATE_KEYS must be a non-empty JSON array/],
       [keysEnv({ ...k1, kid: undefined }), /JWT_PRIVATE_KEYS key 1 needs a "kid"/],
-      [keysEnv({ kty: 'RSA', kid: 'r', n: 'x', e: 'AQAB', d: 'x' }), /key 1 \(kid "r"\) must be an Ed25519 \(kty OKP\) or P-256 \(kty EC\) key/],
+      [
+        keysEnv({ kty: 'RSA', kid: 'r', n: 'x', e: 'AQAB', d: 'x' }),
+        /key 1 \(kid "r"\) must be an Ed25519 \(kty OKP\) or P-256 \(kty EC\) key/,
+      ],
       [keysEnv({ ...k1, d: undefined }), /is not a private key/],
       [keysEnv({ ...k1, d: 'AAAA' }), /is malformed/],
       [keysEnv({ ...k1, x: k2.x }), /does not belong to its "d"/],
@@ -52,9 +55,15 @@ describe('signing key configuration', () => {
 
   it('requires JWT_ACTIVE_KID to name a configured key of JWT_ALGORITHM', () => {
     expect(() => production({ JWT_PRIVATE_KEYS: keysEnv(k1, k2) })).toThrow(/JWT_ACTIVE_KID is required/);
-    expect(() => production({ JWT_PRIVATE_KEYS: keysEnv(k1, k2), JWT_ACTIVE_KID: 'k3' })).toThrow(/JWT_ACTIVE_KID names no key/);
-    expect(() => production({ JWT_PRIVATE_KEYS: keysEnv(k1), JWT_ALGORITHM: 'ES256' })).toThrow(/names a EdDSA key but JWT_ALGORITHM is ES256/);
-    expect(() => production({ JWT_ALGORITHM: 'HS256', JWT_ACCEPT_HS256: 'false' })).toThrow(/JWT_ACCEPT_HS256 cannot be false/);
+    expect(() => production({ JWT_PRIVATE_KEYS: keysEnv(k1, k2), JWT_ACTIVE_KID: 'k3' })).toThrow(
+      /JWT_ACTIVE_KID names no key/,
+    );
+    expect(() => production({ JWT_PRIVATE_KEYS: keysEnv(k1), JWT_ALGORITHM: 'ES256' })).toThrow(
+      /names a EdDSA key but JWT_ALGORITHM is ES256/,
+    );
+    expect(() => production({ JWT_ALGORITHM: 'HS256', JWT_ACCEPT_HS256: 'false' })).toThrow(
+      /JWT_ACCEPT_HS256 cannot be false/,
+    );
     expect(() => production({ JWT_ALGORITHM: 'RS256' })).toThrow(/JWT_ALGORITHM must be EdDSA, ES256 or HS256/);
   });
 
@@ -69,11 +78,17 @@ describe('signing key configuration', () => {
   });
 
   it('npm run keys:generate prints one private JWK that JWT_PRIVATE_KEYS accepts', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/keys-generate.ts', '--alg', 'ES256'], { cwd: process.cwd() });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/keys-generate.ts', '--alg', 'ES256'],
+      { cwd: process.cwd() },
+    );
     const jwk = JSON.parse(stdout);
     expect(jwk).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
     expect(typeof jwk.d).toBe('string');
-    expect(production({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEYS: JSON.stringify([jwk]) }).jwt.keys.activeKid).toBe(jwk.kid);
+    expect(production({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEYS: JSON.stringify([jwk]) }).jwt.keys.activeKid).toBe(
+      jwk.kid,
+    );
   });
 });
 
@@ -84,26 +99,47 @@ describe('GET /.well-known/jwks.json', () => {
     expect(res.headers['cache-control']).toBe('public, max-age=300');
     expect(res.body.keys).toHaveLength(1);
     expect(res.body.keys[0]).toEqual({ ...config.jwt.keys.keys[0]!.publicJwk });
-    expect(res.body.keys[0]).toMatchObject({ kid: config.jwt.keys.activeKid, alg: 'EdDSA', use: 'sig', kty: 'OKP', crv: 'Ed25519' });
+    expect(res.body.keys[0]).toMatchObject({
+      kid: config.jwt.keys.activeKid,
+      alg: 'EdDSA',
+      use: 'sig',
+      kty: 'OKP',
+      crv: 'Ed25519',
+    });
     expect(res.rawBody).not.toMatch(/"d"/);
 
-    const two = await importFresh<typeof import('../../functions/jwks.js')>('functions/jwks.ts', { JWT_PRIVATE_KEYS: keysEnv(k1, generatePrivateJwk('ES256', 'e1')), JWT_ACTIVE_KID: 'k1' });
+    const two = await importFresh<typeof import('../../functions/jwks.js')>('functions/jwks.ts', {
+      JWT_PRIVATE_KEYS: keysEnv(k1, generatePrivateJwk('ES256', 'e1')),
+      JWT_ACTIVE_KID: 'k1',
+    });
     const both = await call(two.handler, 'GET', '/.well-known/jwks.json/');
-    expect(both.body.keys.map((k: any) => [k.kid, k.alg])).toEqual([['k1', 'EdDSA'], ['e1', 'ES256']]);
+    expect(both.body.keys.map((k: any) => [k.kid, k.alg])).toEqual([
+      ['k1', 'EdDSA'],
+      ['e1', 'ES256'],
+    ]);
     expect(both.rawBody).not.toMatch(/"d"/);
   });
 
   it('is empty under HS256', async () => {
-    const hs = await importFresh<typeof import('../../functions/jwks.js')>('functions/jwks.ts', { JWT_ALGORITHM: 'HS256' });
+    const hs = await importFresh<typeof import('../../functions/jwks.js')>('functions/jwks.ts', {
+      JWT_ALGORITHM: 'HS256',
+    });
     expect((await call(hs.handler, 'GET', '/.well-known/jwks.json')).body).toEqual({ keys: [] });
   });
 });
 
 /** A deployment stage's keys, as its functions would import them. */
-const stage = (env: Record<string, string>) => buildKeyring(loadConfig({ ...env }).jwt.keys, loadConfig({ ...env }).secretKey);
+const stage = (env: Record<string, string>) =>
+  buildKeyring(loadConfig({ ...env }).jwt.keys, loadConfig({ ...env }).secretKey);
 const mint = (keys: Awaited<ReturnType<typeof stage>>) =>
-  signToken({ type: 'access', sub: crypto.randomUUID(), jti: crypto.randomUUID(), sid: crypto.randomUUID() }, 600, undefined, keys);
-const verifies = async (token: string, keys: Awaited<ReturnType<typeof stage>>) => (await verifyToken(token, 'access', keys)).ok;
+  signToken(
+    { type: 'access', sub: crypto.randomUUID(), jti: crypto.randomUUID(), sid: crypto.randomUUID() },
+    600,
+    undefined,
+    keys,
+  );
+const verifies = async (token: string, keys: Awaited<ReturnType<typeof stage>>) =>
+  (await verifyToken(token, 'access', keys)).ok;
 
 describe('key rotation and the HS256 → EdDSA switch', () => {
   it('rotates without a failed request: publish, switch, drop', async () => {
@@ -143,5 +179,4 @@ describe('key rotation and the HS256 → EdDSA switch', () => {
     expect(await verifies(await mint(stages[0]!), retired)).toBe(false);
     expect(await verifies(await mint(stages[2]!), retired)).toBe(true);
   });
-
 });

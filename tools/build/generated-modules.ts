@@ -12,7 +12,14 @@
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin as EsbuildPlugin } from 'esbuild';
-import { ADMIN_PAGE_HTML, adminPageExports, DOCS_ASSET_INPUTS, docsAssetsExports, OPENAPI_YAML, openApiSpecExports } from './sources.js';
+import {
+  ADMIN_PAGE_HTML,
+  adminPageExports,
+  DOCS_ASSET_INPUTS,
+  docsAssetsExports,
+  OPENAPI_YAML,
+  openApiSpecExports,
+} from './sources.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

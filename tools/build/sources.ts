@@ -5,7 +5,7 @@
  *
  * - `lib/admin/page.generated.js`: `lib/admin/admin-page.html`, byte for byte.
  * - `lib/docs/assets.generated.js`: Swagger UI's and ReDoc's scripts and stylesheet (from
- *   node_modules) and the Swagger UI initializer, as {@link EmbeddedFile}s under content-hashed
+ *   node_modules) and the Swagger UI initializer, as `EmbeddedFile`s (lib/docs/embedded.ts) under content-hashed
  *   names so browsers may cache them for a year. Imported by `functions/docs-pages.ts` only.
  * - `lib/openapi/spec.generated.js`: the committed `openapi.yaml`, and the same document as JSON.
  *   Imported by `functions/docs-spec.ts` only, so zod-openapi never reaches a Lambda.
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { adminPageCsp } from '../../lib/admin/page-csp.js';
 import type { DocsAssetKey } from '../../lib/docs/assets.generated.js';
-import { contentHash, embed, type EmbeddedFile } from '../../lib/docs/embedded.js';
+import { contentHash, embed } from '../../lib/docs/embedded.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -53,13 +53,19 @@ const SOURCES = {
     contentType: JS,
     // ReDoc's menu footer loads its vendor's logo from a CDN on every page view (the CSP would
     // block it, but the browser still tries): an empty inline image instead, and no request.
-    patches: [['"https://cdn.redoc.ly/redoc/logo-mini.svg"', '"data:image/svg+xml,%3Csvg xmlns=\'http://www.w3.org/2000/svg\'/%3E"']],
+    patches: [
+      [
+        '"https://cdn.redoc.ly/redoc/logo-mini.svg"',
+        '"data:image/svg+xml,%3Csvg xmlns=\'http://www.w3.org/2000/svg\'/%3E"',
+      ],
+    ],
   },
 } as const satisfies Record<DocsAssetKey, Source>;
 
 function applyPatches(source: Source, content: string): string {
   for (const [from, to] of source.patches ?? []) {
-    if (!content.includes(from)) throw new Error(`${source.from}: ${from} not found; re-check the patch after the upgrade`);
+    if (!content.includes(from))
+      throw new Error(`${source.from}: ${from} not found; re-check the patch after the upgrade`);
     content = content.replaceAll(from, to);
   }
   return content;
@@ -69,7 +75,8 @@ function applyPatches(source: Source, content: string): string {
 const withoutSourceMap = (content: string) => content.replace(/\n?\/[/*][#@] sourceMappingURL=[^\n]*\s*$/, '\n');
 
 /** `swagger-ui.css` → `swagger-ui.<hash>.css`. */
-const hashedName = (name: string, content: string) => name.replace(/(\.[a-z]+)$/, `.${contentHash(content).slice(0, 12)}$1`);
+const hashedName = (name: string, content: string) =>
+  name.replace(/(\.[a-z]+)$/, `.${contentHash(content).slice(0, 12)}$1`);
 
 /** `lib/admin/page.generated.js`: the page byte for byte (its CSP hashes are computed from it). */
 export function adminPageExports() {

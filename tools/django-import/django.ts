@@ -101,7 +101,17 @@ interface PendingRow {
   user: UserRecord;
 }
 
-const COLUMNS = ['email', 'password', 'full_name', 'is_active', 'is_staff', 'is_superuser', 'date_joined', 'last_login', 'email_verified'] as const;
+const COLUMNS = [
+  'email',
+  'password',
+  'full_name',
+  'is_active',
+  'is_staff',
+  'is_superuser',
+  'date_joined',
+  'last_login',
+  'email_verified',
+] as const;
 
 /** Thrown inside a dry run's transaction to roll it back once its outcome is known. */
 class DryRunRollback extends Error {}
@@ -159,21 +169,25 @@ async function writeBatch(rows: PendingRow[], dryRun: boolean, markVerified: boo
   } catch (error) {
     if (error instanceof DryRunRollback) return outcomes;
     // Only Postgres' own message: no parameters (hashes) and no connection URL.
-    throw new ImportError(`Writing the batch starting at source row ${rows[0]!.id} failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ImportError(
+      `Writing the batch starting at source row ${rows[0]!.id} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   return outcomes;
 }
 
 async function requireUsersTable(): Promise<void> {
   const [row] = await sql()<{ table: string | null }[]>`select to_regclass('users')::text as table`;
-  if (!row?.table) throw new ImportError('The service database has no users table yet: run `npm run db:migrate` first.');
+  if (!row?.table)
+    throw new ImportError('The service database has no users table yet: run `npm run db:migrate` first.');
 }
 
 /** Runs the import and returns its summary; throws {@link ImportError} on anything fatal. */
 export async function importDjangoUsers(options: ImportOptions): Promise<ImportSummary> {
   const started = performance.now();
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ImportError('The batch size must be a whole number of at least 1.');
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new ImportError('The batch size must be a whole number of at least 1.');
   const dryRun = options.dryRun ?? false;
   const now = options.now ?? new Date();
   await requireUsersTable();
@@ -232,7 +246,11 @@ export async function importDjangoUsers(options: ImportOptions): Promise<ImportS
           const sharing = conflicts.get(mapped.user.email);
           if (sharing) {
             const others = sharing.filter((other) => other !== id).join(', ');
-            summary.skipped.push({ id, reason: 'duplicate_email', detail: `${mapped.user.email} is also the email of source row(s) ${others}` });
+            summary.skipped.push({
+              id,
+              reason: 'duplicate_email',
+              detail: `${mapped.user.email} is also the email of source row(s) ${others}`,
+            });
             continue;
           }
           summary.nameSources[mapped.nameSource]++;
@@ -262,12 +280,16 @@ export async function importDjangoUsers(options: ImportOptions): Promise<ImportS
     });
   } catch (error) {
     if (error instanceof ImportError) throw error;
-    throw new ImportError(`Reading ${source.description} failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ImportError(
+      `Reading ${source.description} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   } finally {
     await source.close();
   }
 
-  summary.passwordFormats = [...formats.values()].sort((a, b) => b.count - a.count || a.algorithm.localeCompare(b.algorithm));
+  summary.passwordFormats = [...formats.values()].sort(
+    (a, b) => b.count - a.count || a.algorithm.localeCompare(b.algorithm),
+  );
   summary.elapsedMs = Math.round(performance.now() - started);
   return summary;
 }

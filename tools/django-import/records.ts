@@ -50,7 +50,8 @@ export function sourceIdOf(record: SourceRecord, index: number): string {
   return id === null || id === undefined || id === '' ? `#${index + 1}` : String(id);
 }
 
-const isBlank = (value: SourceValue) => value === null || value === undefined || (typeof value === 'string' && value.trim() === '');
+const isBlank = (value: SourceValue) =>
+  value === null || value === undefined || (typeof value === 'string' && value.trim() === '');
 
 function text(record: SourceRecord, field: string): string {
   const value = record[field];
@@ -86,7 +87,14 @@ export function parseTimestamp(value: string): { date: Date; withoutZone: boolea
   const match = TIMESTAMP.exec(value.trim());
   if (!match) return undefined;
   const [, y, mo, d, h = '00', mi = '00', s = '00', fraction = '', zone] = match;
-  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   // Date.UTC maps years 0-99 onto 1900-1999; such dates are corrupt data anyway.
   if (year < 1000) return undefined;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
@@ -140,7 +148,8 @@ export function mapDjangoRecord(record: SourceRecord, now: Date): MappedRecord {
     // The same rule as registration (trim, lower-case, valid, at most 254): an address the
     // service would refuse at sign-up must not slip in through the import either.
     const email = Email.safeParse(rawEmail);
-    if (!email.success) return { ok: false, reason: 'invalid_email', detail: `"${rawEmail.trim()}" is not a valid email address` };
+    if (!email.success)
+      return { ok: false, reason: 'invalid_email', detail: `"${rawEmail.trim()}" is not a valid email address` };
 
     const warnings: WarningKind[] = [];
     const { name, source: nameSource } = fullNameOf(record, email.data);

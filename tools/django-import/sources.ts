@@ -56,7 +56,9 @@ export async function openSource(spec: SourceSpec): Promise<UserSource> {
 function requireColumns(columns: ReadonlySet<string>, where: string): void {
   const missing = REQUIRED_COLUMNS.filter((c) => !columns.has(c));
   if (missing.length) {
-    throw new ImportError(`${where} has no ${missing.join(' or ')} column: a Django user table needs both (found: ${[...columns].join(', ') || 'none'}).`);
+    throw new ImportError(
+      `${where} has no ${missing.join(' or ')} column: a Django user table needs both (found: ${[...columns].join(', ') || 'none'}).`,
+    );
   }
 }
 

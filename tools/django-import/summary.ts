@@ -41,10 +41,12 @@ export function formatSummary(s: ImportSummary): string {
   lines.push(`${pad(s.dryRun ? 'would import (new)' : 'imported (new)')}${s.imported}`);
   lines.push(`${pad(s.dryRun ? 'would update' : 'updated')}${s.updated}`);
   if (s.keptNewerPassword.length) {
-    lines.push(`${pad('  kept newer password')}${s.keptNewerPassword.length}  (set in this service; ids ${list(s.keptNewerPassword)})`);
+    lines.push(
+      `${pad('  kept newer password')}${s.keptNewerPassword.length}  (set in this service; ids ${list(s.keptNewerPassword)})`,
+    );
   }
   lines.push(
-    `${pad('email_verified')}${s.markVerified ? 'true for every imported or updated account (--mark-verified)' : 'new accounts start unverified (--mark-verified to trust Django\'s addresses)'}`,
+    `${pad('email_verified')}${s.markVerified ? 'true for every imported or updated account (--mark-verified)' : "new accounts start unverified (--mark-verified to trust Django's addresses)"}`,
   );
   lines.push(`${pad('skipped')}${s.skipped.length}`);
   for (const reason of Object.keys(SKIP_LABELS) as SkipReason[]) {
@@ -52,7 +54,8 @@ export function formatSummary(s: ImportSummary): string {
     if (!rows.length) continue;
     lines.push(`${pad(`  ${SKIP_LABELS[reason]}`)}${rows.length}`);
     if (reason === 'duplicate_email') {
-      for (const conflict of s.conflicts.slice(0, LIST_MAX)) lines.push(`      ${conflict.email}: source ids ${conflict.ids.join(', ')}`);
+      for (const conflict of s.conflicts.slice(0, LIST_MAX))
+        lines.push(`      ${conflict.email}: source ids ${conflict.ids.join(', ')}`);
       if (s.conflicts.length > LIST_MAX) lines.push(`      and ${s.conflicts.length - LIST_MAX} more emails`);
     } else {
       for (const row of rows.slice(0, LIST_MAX)) lines.push(`      id ${row.id}: ${row.detail}`);
@@ -70,12 +73,15 @@ export function formatSummary(s: ImportSummary): string {
   }
 
   const names = (Object.keys(NAME_LABELS) as NameSource[]).filter((source) => s.nameSources[source]);
-  if (names.length) lines.push(`${pad('full_name taken from')}${names.map((n) => `${NAME_LABELS[n]} ${s.nameSources[n]}`).join(', ')}`);
+  if (names.length)
+    lines.push(`${pad('full_name taken from')}${names.map((n) => `${NAME_LABELS[n]} ${s.nameSources[n]}`).join(', ')}`);
 
   const stored = s.passwordFormats.reduce((sum, f) => sum + f.count, 0);
   lines.push(`password formats (${stored} stored)`);
   for (const format of s.passwordFormats) {
-    const note = format.supported ? 'login verifies it (then stores bcrypt)' : 'cannot be verified: the user must reset their password';
+    const note = format.supported
+      ? 'login verifies it (then stores bcrypt)'
+      : 'cannot be verified: the user must reset their password';
     lines.push(`${pad(`  ${format.algorithm}`)}${format.count}  ${note}`);
   }
   lines.push(`${pad('time')}${(s.elapsedMs / 1000).toFixed(1)} s`);

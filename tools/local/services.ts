@@ -25,7 +25,8 @@ export function describeDatabase(url: string): string {
   return `${u.username ? `${decodeURIComponent(u.username)}@` : ''}${u.hostname}:${u.port || 5432}${u.pathname}`;
 }
 
-const HINT = 'Start the local services with `docker compose up -d` (or point the variable at a running server; see README).';
+const HINT =
+  'Start the local services with `docker compose up -d` (or point the variable at a running server; see README).';
 
 /** Exits with a clear message when Postgres (and, unless told otherwise, Redis) is not reachable. */
 export async function requireServices(options: { redis?: boolean } = {}): Promise<void> {
@@ -33,7 +34,10 @@ export async function requireServices(options: { redis?: boolean } = {}): Promis
   const db = new URL(config.database.url);
   const checks: Promise<void>[] = [
     isPortOpen(db.hostname, Number(db.port || 5432)).then((open) => {
-      if (!open) missing.push(`PostgreSQL is not reachable at ${db.hostname}:${db.port || 5432} (DATABASE_URL / DB_HOST, DB_PORT).`);
+      if (!open)
+        missing.push(
+          `PostgreSQL is not reachable at ${db.hostname}:${db.port || 5432} (DATABASE_URL / DB_HOST, DB_PORT).`,
+        );
     }),
   ];
   if (options.redis !== false && !config.redis.rest && config.redis.url) {

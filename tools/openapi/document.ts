@@ -8,10 +8,21 @@
  * `z.globalRegistry`, never in the runtime schemas, which stay as small as validation needs.
  */
 import * as z from 'zod/mini';
-import { createDocument, createSchema, type ZodOpenApiOperationObject, type ZodOpenApiOverride, type ZodOpenApiResponseObject } from 'zod-openapi';
+import {
+  createDocument,
+  createSchema,
+  type ZodOpenApiOperationObject,
+  type ZodOpenApiOverride,
+  type ZodOpenApiResponseObject,
+} from 'zod-openapi';
 import { stringify } from 'yaml';
 import packageJson from '../../package.json' with { type: 'json' };
-import { ADMIN_USER_ORDERINGS, AdminUserListQuery, AdminUserPatchBody, MAX_PAGE_SIZE } from '../../lib/admin/schemas.js';
+import {
+  ADMIN_USER_ORDERINGS,
+  AdminUserListQuery,
+  AdminUserPatchBody,
+  MAX_PAGE_SIZE,
+} from '../../lib/admin/schemas.js';
 import {
   ChangePasswordBody,
   Email,
@@ -38,7 +49,13 @@ import {
 import { AdminEventsQuery, SecurityEventsQuery } from '../../lib/auth/events/schemas.js';
 import { LoginMfaBody, MfaCode, MfaReauthBody, TotpConfirmBody, TotpSetupBody } from '../../lib/auth/mfa/schemas.js';
 import { AuthorizeQuery, ExchangeBody, IdTokenBody } from '../../lib/auth/oidc/schemas.js';
-import { type FieldError, Problem as ProblemError, PROBLEM_STATUS, type ProblemCode, problems } from '../../lib/http/problem.js';
+import {
+  type FieldError,
+  Problem as ProblemError,
+  PROBLEM_STATUS,
+  type ProblemCode,
+  problems,
+} from '../../lib/http/problem.js';
 import { UserList, VerificationSentResponse } from '../../lib/admin/responses.js';
 import {
   AuthResponse,
@@ -60,7 +77,14 @@ import {
   User,
   VerifyEmailResponse,
 } from '../../lib/auth/responses.js';
-import { FieldError as FieldErrorSchema, HealthCheck, HealthReport, HealthUnavailable, Liveness, Problem } from '../../lib/http/responses.js';
+import {
+  FieldError as FieldErrorSchema,
+  HealthCheck,
+  HealthReport,
+  HealthUnavailable,
+  Liveness,
+  Problem,
+} from '../../lib/http/responses.js';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
 type Responses = ZodOpenApiOperationObject['responses'];
@@ -98,13 +122,22 @@ const describe = (schema: z.ZodMiniType, meta: { id?: string; description?: stri
 };
 
 function describeSchemas() {
-  describe(Email, { description: 'An email address. Surrounding spaces are trimmed and it is lower-cased before use: `Ann@Example.COM ` and `ann@example.com` are one account.' });
-  describe(LoginEmail, { description: 'The account\'s email, trimmed and lower-cased. Its format is not checked: a malformed email fails like any wrong credential (401).' });
+  describe(Email, {
+    description:
+      'An email address. Surrounding spaces are trimmed and it is lower-cased before use: `Ann@Example.COM ` and `ann@example.com` are one account.',
+  });
+  describe(LoginEmail, {
+    description:
+      "The account's email, trimmed and lower-cased. Its format is not checked: a malformed email fails like any wrong credential (401).",
+  });
   // One schema for every password field: where a new password is set, the operation states the policy.
   describe(Password, { description: 'A password as typed (never trimmed).' });
-  describe(FullName, { description: 'The person\'s name, 1–150 characters after trimming.' });
+  describe(FullName, { description: "The person's name, 1–150 characters after trimming." });
 
-  describe(RegisterBody, { id: 'RegisterRequest', examples: [{ email: 'ann@example.com', password: EXAMPLE_PASSWORD, full_name: 'Ann Lee' }] });
+  describe(RegisterBody, {
+    id: 'RegisterRequest',
+    examples: [{ email: 'ann@example.com', password: EXAMPLE_PASSWORD, full_name: 'Ann Lee' }],
+  });
   describe(LoginBody, { id: 'LoginRequest', examples: [{ email: 'ann@example.com', password: EXAMPLE_PASSWORD }] });
   describe(RefreshBody.shape.refresh, { description: 'A refresh token from a token pair.' });
   // Logout takes the same body as refresh (one schema): one component.
@@ -115,24 +148,30 @@ function describeSchemas() {
     examples: [{ current_password: EXAMPLE_PASSWORD, new_password: 'another-Stable-horse-77' }],
   });
   describe(ForgotPasswordBody, { id: 'ForgotPasswordRequest', examples: [{ email: 'ann@example.com' }] });
-  describe(ResetPasswordBody.shape.token, { description: 'The token from the reset link (`?token=`). A blank or malformed token is `invalid_token`, like an unknown one.' });
+  describe(ResetPasswordBody.shape.token, {
+    description:
+      'The token from the reset link (`?token=`). A blank or malformed token is `invalid_token`, like an unknown one.',
+  });
   describe(ResetPasswordBody, {
     id: 'ResetPasswordRequest',
     examples: [{ token: 'q3Jd0bM1r6X5c2dV8nLkP0sT9wYz4aHf7eUiGj1oKxE', new_password: 'another-Stable-horse-77' }],
   });
   describe(AdminUserPatchBody, {
     id: 'AdminUserUpdateRequest',
-    description: 'At least one of the fields: a body with none of them (`{}`, or only misspelt fields) is a `validation_error` rather than a change that silently did nothing.',
+    description:
+      'At least one of the fields: a body with none of them (`{}`, or only misspelt fields) is a `validation_error` rather than a change that silently did nothing.',
     examples: [{ is_active: false }],
   });
-  describe(AdminUserListQuery.shape.search, { description: 'A case-insensitive part of the email or full name; empty lists everyone.' });
+  describe(AdminUserListQuery.shape.search, {
+    description: 'A case-insensitive part of the email or full name; empty lists everyone.',
+  });
   describe(AdminUserListQuery.shape.page, { description: 'The page to return, from 1.' });
   describe(AdminUserListQuery.shape.page_size, { description: `Users per page, at most ${MAX_PAGE_SIZE}.` });
   describe(AdminUserListQuery.shape.ordering, {
     description: 'Sort field; a leading `-` sorts descending.',
   });
 
-  describe(User.shape.id, { description: 'The user\'s id (UUID).' });
+  describe(User.shape.id, { description: "The user's id (UUID)." });
   describe(User.shape.email, { description: 'Trimmed and lower-cased.' });
   describe(User.shape.is_active, { description: 'An inactive user cannot sign in; their tokens stop working.' });
   describe(User.shape.is_staff, { description: 'May use the admin routes and page.' });
@@ -140,30 +179,53 @@ function describeSchemas() {
   describe(User.shape.date_joined, { description: 'ISO 8601, UTC.' });
   describe(User.shape.last_login, { description: 'ISO 8601, UTC; `null` until the first login.' });
   describe(User.shape.email_verified, {
-    description: 'Whether the user proved they own `email` (the verification link, a password reset link, or staff marking it). `false` at registration and for imported users.',
+    description:
+      'Whether the user proved they own `email` (the verification link, a password reset link, or staff marking it). `false` at registration and for imported users.',
   });
-  describe(User, { id: 'User', description: 'A user account. A password hash never appears in any response.', examples: [EXAMPLE_USER] });
+  describe(User, {
+    id: 'User',
+    description: 'A user account. A password hash never appears in any response.',
+    examples: [EXAMPLE_USER],
+  });
 
   describe(TokenPair.shape.access, { description: 'Access token (JWT): send it as `Authorization: Bearer <access>`.' });
   describe(TokenPair.shape.refresh, { description: 'Refresh token (JWT): works once, at `POST /api/auth/refresh`.' });
-  describe(TokenPair.shape.expires_in, { description: 'The access token\'s lifetime in seconds.' });
+  describe(TokenPair.shape.expires_in, { description: "The access token's lifetime in seconds." });
   describe(TokenPair, { id: 'TokenPair', examples: [EXAMPLE_PAIR] });
-  describe(AuthResponse, { id: 'AuthResponse', description: 'The signed-in user and a new token pair.', examples: [{ user: EXAMPLE_USER, ...EXAMPLE_PAIR }] });
+  describe(AuthResponse, {
+    id: 'AuthResponse',
+    description: 'The signed-in user and a new token pair.',
+    examples: [{ user: EXAMPLE_USER, ...EXAMPLE_PAIR }],
+  });
 
-  describe(FieldErrorSchema, { id: 'FieldError', description: 'One failed rule; `field` is the dotted path of the input field.' });
+  describe(FieldErrorSchema, {
+    id: 'FieldError',
+    description: 'One failed rule; `field` is the dotted path of the input field.',
+  });
   describe(Problem.shape.type, { description: 'Always `about:blank`: `code` tells problems apart.' });
   describe(Problem.shape.status, { description: 'The HTTP status of the response.' });
   describe(Problem.shape.code, { description: 'A stable, machine-readable error code.' });
   describe(Problem.shape.detail, { description: 'A sentence for people; do not parse it.' });
-  describe(Problem.shape.errors, { description: 'On `validation_error`: one entry per failed rule (a field breaking two rules has two entries).' });
+  describe(Problem.shape.errors, {
+    description: 'On `validation_error`: one entry per failed rule (a field breaking two rules has two entries).',
+  });
   describe(Problem.shape.request_id, { description: 'On 5xx: the request id to quote when reporting the problem.' });
-  describe(Problem, { id: 'Problem', description: 'RFC 9457 problem details, sent as `application/problem+json` for every 4xx and 5xx.' });
+  describe(Problem, {
+    id: 'Problem',
+    description: 'RFC 9457 problem details, sent as `application/problem+json` for every 4xx and 5xx.',
+  });
 
   describe(HealthCheck.shape.latency_ms, { description: 'How long the check took, in milliseconds.' });
   describe(HealthCheck, { id: 'HealthCheck' });
   describe(HealthReport, {
     id: 'HealthReport',
-    examples: [{ status: 'ok', checks: { database: { status: 'ok', latency_ms: 1.2 }, redis: { status: 'ok', latency_ms: 0.8 } }, version: packageJson.version }],
+    examples: [
+      {
+        status: 'ok',
+        checks: { database: { status: 'ok', latency_ms: 1.2 }, redis: { status: 'ok', latency_ms: 0.8 } },
+        version: packageJson.version,
+      },
+    ],
   });
   const down = {
     status: 'error',
@@ -173,14 +235,15 @@ function describeSchemas() {
   const { type, title, code, detail } = problems.dependencyUnavailable(down).toJSON();
   describe(HealthUnavailable, {
     id: 'HealthUnavailable',
-    description: 'The health report when a dependency is down, with the problem fields `type`, `title`, `code` and `detail` (its `status` is the report\'s string, not a number).',
+    description:
+      "The health report when a dependency is down, with the problem fields `type`, `title`, `code` and `detail` (its `status` is the report's string, not a number).",
     examples: [{ type, title, code, detail, ...down }],
   });
   describe(Liveness, { id: 'Liveness', examples: [{ status: 'ok' }] });
   describe(ForgotPasswordResponse, { id: 'ForgotPasswordResponse', examples: [{ detail: FORGOT_PASSWORD_DETAIL }] });
   describe(ResetPasswordResponse, { id: 'ResetPasswordResponse', examples: [{ detail: RESET_PASSWORD_DETAIL }] });
   describe(UserList.shape.count, { description: 'Users matching `search`, over all pages.' });
-  describe(AdminUserId.shape.id, { description: 'The user\'s id (UUID). Anything that names no user answers 404.' });
+  describe(AdminUserId.shape.id, { description: "The user's id (UUID). Anything that names no user answers 404." });
   describe(UserList, { id: 'UserList', examples: [{ count: 1, page: 1, page_size: 20, results: [EXAMPLE_USER] }] });
   describeEmailVerificationSchemas();
   describeMfaSchemas();
@@ -244,12 +307,13 @@ const response = (name: string): Ref => ({ $ref: `#/components/responses/${name}
 
 const HEADERS = {
   'X-Request-Id': {
-    description: 'The id of this request, also in the service\'s logs. Quote it when reporting a problem.',
+    description: "The id of this request, also in the service's logs. Quote it when reporting a problem.",
     required: true,
     schema: { type: 'string' },
   },
   'RateLimit-Limit': {
-    description: 'Requests allowed in the window of the most restrictive rate limit of this route. Sent once the request has passed validation, unless the limit is `off` or Redis could not be asked (limits then fail open).',
+    description:
+      'Requests allowed in the window of the most restrictive rate limit of this route. Sent once the request has passed validation, unless the limit is `off` or Redis could not be asked (limits then fail open).',
     schema: { type: 'integer', minimum: 1 },
   },
   'RateLimit-Remaining': {
@@ -276,7 +340,7 @@ const HEADERS = {
     schema: { type: 'string', examples: ['GET, PATCH'] },
   },
   ETag: {
-    description: 'The representation\'s version: send it back in `If-None-Match` to get a 304.',
+    description: "The representation's version: send it back in `If-None-Match` to get a 304.",
     required: true,
     schema: { type: 'string' },
   },
@@ -301,9 +365,11 @@ const CODE_MEANINGS: Record<ProblemCode, string> = {
   validation_error: 'a field is missing, of the wrong type or breaks a rule (`errors` lists each failed rule)',
   invalid_json: 'the body is not valid JSON',
   invalid_token: 'the token (of a reset or verification link) is unknown, expired, already used or malformed',
-  not_authenticated: 'the access token is missing, malformed, expired or tampered with, or its user is inactive or deleted',
+  not_authenticated:
+    'the access token is missing, malformed, expired or tampered with, or its user is inactive or deleted',
   invalid_credentials: 'wrong email or password, or an inactive account (one answer for every case)',
-  invalid_refresh_token: 'the refresh token is unknown, expired, revoked, reused after the grace window, or not a refresh token',
+  invalid_refresh_token:
+    'the refresh token is unknown, expired, revoked, reused after the grace window, or not a refresh token',
   permission_denied: 'signed in, but not allowed',
   not_found: 'no such route or resource',
   method_not_allowed: 'the path exists, but not with this method',
@@ -381,7 +447,9 @@ function problemResponse(
     content: {
       'application/problem+json': {
         schema: { allOf: [{ $ref: '#/components/schemas/Problem' }, narrowed] },
-        examples: Object.fromEntries(codes.map((code) => [code, { value: options.examples?.[code] ?? PROBLEM_EXAMPLES[code]() }])),
+        examples: Object.fromEntries(
+          codes.map((code) => [code, { value: options.examples?.[code] ?? PROBLEM_EXAMPLES[code]() }]),
+        ),
       },
     },
   };
@@ -392,17 +460,22 @@ const SHARED_RESPONSES = {
     description: '`not_found`: no route matches the path (answered for any method), or the resource does not exist.',
   }),
   MethodNotAllowed: problemResponse(405, ['method_not_allowed'], {
-    description: '`method_not_allowed`: the path exists but not with this method. `Allow` lists its methods. Answered by every documented path for every method it does not document.',
+    description:
+      '`method_not_allowed`: the path exists but not with this method. `Allow` lists its methods. Answered by every documented path for every method it does not document.',
     headers: { Allow: header('Allow') },
   }),
   NotAuthenticated: problemResponse(401, ['not_authenticated'], {
-    description: '`not_authenticated`: the access token is missing, malformed, expired or tampered with, signed by a key no longer configured, its session has ended, or its user is inactive or deleted.',
+    description:
+      '`not_authenticated`: the access token is missing, malformed, expired or tampered with, signed by a key no longer configured, its session has ended, or its user is inactive or deleted.',
     headers: { 'WWW-Authenticate': header('WWW-Authenticate') },
   }),
   PermissionDenied: problemResponse(403, ['permission_denied'], {
-    description: '`permission_denied`: signed in, but not allowed (a non-staff user on an admin route; a staff user who is not a superuser changing `is_staff` or another superuser).',
+    description:
+      '`permission_denied`: signed in, but not allowed (a non-staff user on an admin route; a staff user who is not a superuser changing `is_staff` or another superuser).',
   }),
-  PayloadTooLarge: problemResponse(413, ['payload_too_large'], { description: '`payload_too_large`: the body is over 16 KiB.' }),
+  PayloadTooLarge: problemResponse(413, ['payload_too_large'], {
+    description: '`payload_too_large`: the body is over 16 KiB.',
+  }),
   UnsupportedMediaType: problemResponse(415, ['unsupported_media_type'], {
     description: '`unsupported_media_type`: a body sent with a content type other than `application/json`.',
   }),
@@ -435,7 +508,15 @@ const IF_NONE_MATCH = {
 // ---------------------------------------------------------------------------------------------
 // Operations
 
-type Tag = 'Auth' | 'Password reset' | 'Email verification' | 'Two-factor authentication' | 'Social sign-in' | 'Admin' | 'Health' | 'Documentation';
+type Tag =
+  | 'Auth'
+  | 'Password reset'
+  | 'Email verification'
+  | 'Two-factor authentication'
+  | 'Social sign-in'
+  | 'Admin'
+  | 'Health'
+  | 'Documentation';
 
 interface RateLimitDoc {
   variable: string;
@@ -488,12 +569,20 @@ interface OperationDoc {
 function operation(path: string, doc: OperationDoc): ZodOpenApiOperationObject {
   const limited = (doc.rateLimits?.length ?? 0) > 0;
   const withRateLimitHeaders = (r: ZodOpenApiResponseObject | Ref): ZodOpenApiResponseObject | Ref =>
-    limited && !('$ref' in r) ? { ...r, headers: { ...(r.headers as object), ...rateLimitHeaders() } as ZodOpenApiResponseObject['headers'] } : r;
+    limited && !('$ref' in r)
+      ? { ...r, headers: { ...(r.headers as object), ...rateLimitHeaders() } as ZodOpenApiResponseObject['headers'] }
+      : r;
 
   const responses: Record<string, ZodOpenApiResponseObject | Ref> = {};
   for (const [status, r] of Object.entries(doc.responses)) {
     const res = r as ZodOpenApiResponseObject;
-    responses[status] = withRateLimitHeaders({ ...res, headers: { 'X-Request-Id': header('X-Request-Id'), ...(res.headers as object) } as ZodOpenApiResponseObject['headers'] });
+    responses[status] = withRateLimitHeaders({
+      ...res,
+      headers: {
+        'X-Request-Id': header('X-Request-Id'),
+        ...(res.headers as object),
+      } as ZodOpenApiResponseObject['headers'],
+    });
   }
   if (doc.conditional) responses['304'] = response('NotModified');
 
@@ -504,14 +593,19 @@ function operation(path: string, doc: OperationDoc): ZodOpenApiOperationObject {
   for (const code of extraProblems[400] ?? []) if (!badRequest.includes(code)) badRequest.push(code);
   delete extraProblems[400];
   if (badRequest.length) {
-    const validationExample = doc.validationExample && problems.validation(doc.validationExample, doc.body ? undefined : 'Query string is invalid.').toJSON();
+    const validationExample =
+      doc.validationExample &&
+      problems.validation(doc.validationExample, doc.body ? undefined : 'Query string is invalid.').toJSON();
     const examples = { ...doc.problemExamples, ...(validationExample ? { validation_error: validationExample } : {}) };
     responses['400'] = withRateLimitHeaders(problemResponse(400, badRequest, { examples }));
   }
   if (doc.auth) responses['401'] = response('NotAuthenticated');
   if (doc.auth === 'staff') responses['403'] = response('PermissionDenied');
   for (const [status, codes] of Object.entries(extraProblems)) {
-    if (codes) responses[status] = withRateLimitHeaders(problemResponse(Number(status), codes, { examples: doc.problemExamples }));
+    if (codes)
+      responses[status] = withRateLimitHeaders(
+        problemResponse(Number(status), codes, { examples: doc.problemExamples }),
+      );
   }
   Object.assign(responses, doc.extra);
   if (doc.body) {
@@ -538,7 +632,9 @@ function operation(path: string, doc: OperationDoc): ZodOpenApiOperationObject {
     description: notes.join('\n\n'),
     tags: [doc.tag],
     security: doc.auth ? [{ bearerAuth: [] }] : [],
-    ...(doc.query || doc.path ? { requestParams: { ...(doc.query ? { query: doc.query } : {}), ...(doc.path ? { path: doc.path } : {}) } } : {}),
+    ...(doc.query || doc.path
+      ? { requestParams: { ...(doc.query ? { query: doc.query } : {}), ...(doc.path ? { path: doc.path } : {}) } }
+      : {}),
     ...(doc.conditional ? { parameters: [{ $ref: '#/components/parameters/IfNoneMatch' }] } : {}),
     ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: doc.body } } } } : {}),
     ...(doc.requestBody ? { requestBody: doc.requestBody } : {}),
@@ -553,12 +649,15 @@ const json = (schema: z.ZodMiniType, description: string): ZodOpenApiResponseObj
 const empty = (description: string): ZodOpenApiResponseObject => ({ description });
 const html = (description: string, { etag = true } = {}): ZodOpenApiResponseObject => ({
   description,
-  headers: { ...(etag ? { ETag: header('ETag') } : {}), 'Cache-Control': header('Cache-Control') } as ZodOpenApiResponseObject['headers'],
+  headers: {
+    ...(etag ? { ETag: header('ETag') } : {}),
+    'Cache-Control': header('Cache-Control'),
+  } as ZodOpenApiResponseObject['headers'],
   content: { 'text/html': { schema: { type: 'string' } } },
 });
 
 const PASSWORD_POLICY =
-  'Password policy (each failed rule is its own entry in `errors`): at least 8 characters; at most 72 bytes of UTF-8 (longer is refused, never truncated); not entirely numeric; not a common password; not too similar to the email\'s local part or the full name.';
+  "Password policy (each failed rule is its own entry in `errors`): at least 8 characters; at most 72 bytes of UTF-8 (longer is refused, never truncated); not entirely numeric; not a common password; not too similar to the email's local part or the full name.";
 
 const AdminUserId = z.object({ id: z.string() });
 
@@ -589,11 +688,17 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         operationId: 'login',
         summary: 'Sign in with email and password',
         tag: 'Auth',
-        description: 'Answers the user (with `last_login` already updated) and a new token pair, starting a new session. Every failure (unknown email, wrong password, inactive account) is the same 401 with the same body and timing. With `REQUIRE_EMAIL_VERIFICATION=true`, the right password of an account whose email is not verified answers 403 `email_not_verified` and issues nothing (a wrong password is still 401).\n\nFor a user with two-factor authentication on, the right password answers `{ "mfa_required": true, "mfa_token", "methods" }` instead, with no tokens and no user: finish with `POST /api/auth/login/mfa`.',
+        description:
+          'Answers the user (with `last_login` already updated) and a new token pair, starting a new session. Every failure (unknown email, wrong password, inactive account) is the same 401 with the same body and timing. With `REQUIRE_EMAIL_VERIFICATION=true`, the right password of an account whose email is not verified answers 403 `email_not_verified` and issues nothing (a wrong password is still 401).\n\nFor a user with two-factor authentication on, the right password answers `{ "mfa_required": true, "mfa_token", "methods" }` instead, with no tokens and no user: finish with `POST /api/auth/login/mfa`.',
         body: LoginBody,
         rateLimits: [RATE_LIMITS.login, RATE_LIMITS.loginIp],
         dependencies: true,
-        responses: { '200': json(z.union([AuthResponse, MfaChallenge]), 'The user and a token pair; or, with two-factor authentication on, a challenge (`mfa_required`).') },
+        responses: {
+          '200': json(
+            z.union([AuthResponse, MfaChallenge]),
+            'The user and a token pair; or, with two-factor authentication on, a challenge (`mfa_required`).',
+          ),
+        },
         problems: { 401: ['invalid_credentials'], 403: ['email_not_verified'] },
         validationExample: [{ field: 'password', message: 'This field is required.' }],
       },
@@ -603,7 +708,8 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         operationId: 'refreshTokens',
         summary: 'Exchange a refresh token for a new token pair',
         tag: 'Auth',
-        description: 'Rotation: each refresh token works once. The same token presented again within the grace window (`REFRESH_REUSE_GRACE_S`, default 10 s: concurrent client retries) gets another pair of the same session; later, the whole session is revoked and the answer is 401.',
+        description:
+          'Rotation: each refresh token works once. The same token presented again within the grace window (`REFRESH_REUSE_GRACE_S`, default 10 s: concurrent client retries) gets another pair of the same session; later, the whole session is revoked and the answer is 401.',
         body: RefreshBody,
         rateLimits: [RATE_LIMITS.refresh],
         dependencies: true,
@@ -617,7 +723,8 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         operationId: 'logout',
         summary: 'Sign out the session of a refresh token',
         tag: 'Auth',
-        description: 'Revokes the refresh token\'s session (every token descended from its login). Idempotent: an already revoked or expired token also gets 204; a malformed or forged one gets 401.',
+        description:
+          "Revokes the refresh token's session (every token descended from its login). Idempotent: an already revoked or expired token also gets 204; a malformed or forged one gets 401.",
         body: LogoutBody,
         dependencies: true,
         responses: { '204': empty('Signed out.') },
@@ -637,9 +744,9 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
       },
       patch: {
         operationId: 'updateMe',
-        summary: 'Edit the signed-in user\'s profile',
+        summary: "Edit the signed-in user's profile",
         tag: 'Auth',
-        description: 'Changes the signed-in user\'s full name.',
+        description: "Changes the signed-in user's full name.",
         auth: 'user',
         body: UpdateMeBody,
         dependencies: true,
@@ -650,14 +757,19 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
     '/api/auth/change-password': {
       post: {
         operationId: 'changePassword',
-        summary: 'Change the signed-in user\'s password',
+        summary: "Change the signed-in user's password",
         tag: 'Auth',
         description: `Sets a new password after checking the current one, and signs out every session of the user (the access token in hand keeps working until it expires). A wrong current password is a \`validation_error\` on \`current_password\`.\n\n${PASSWORD_POLICY}`,
         auth: 'user',
         body: ChangePasswordBody,
         dependencies: true,
         responses: { '204': empty('Password changed; every refresh token of the user is revoked.') },
-        validationExample: [{ field: 'current_password', message: 'Your current password was entered incorrectly. Please enter it again.' }],
+        validationExample: [
+          {
+            field: 'current_password',
+            message: 'Your current password was entered incorrectly. Please enter it again.',
+          },
+        ],
       },
     },
     '/api/auth/forgot-password': {
@@ -665,11 +777,14 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         operationId: 'forgotPassword',
         summary: 'Email a password reset link',
         tag: 'Password reset',
-        description: 'Always 202 with the same body, whether the email has an active account, an inactive one or none: the answer reveals nothing about accounts. For an active account, a single-use token is created (any earlier one is invalidated) and a link `${FRONTEND_URL}/reset-password?token=<token>` is emailed. The token never appears in a response.',
+        description:
+          'Always 202 with the same body, whether the email has an active account, an inactive one or none: the answer reveals nothing about accounts. For an active account, a single-use token is created (any earlier one is invalidated) and a link `${FRONTEND_URL}/reset-password?token=<token>` is emailed. The token never appears in a response.',
         body: ForgotPasswordBody,
         rateLimits: [RATE_LIMITS.forgotPassword],
         dependencies: true,
-        responses: { '202': json(ForgotPasswordResponse, 'Accepted: an email is sent if the account exists and is active.') },
+        responses: {
+          '202': json(ForgotPasswordResponse, 'Accepted: an email is sent if the account exists and is active.'),
+        },
         validationExample: [{ field: 'email', message: 'Enter a valid email address.' }],
       },
     },
@@ -696,7 +811,8 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         responses: { '200': json(HealthReport, 'Every dependency answered.') },
         extra: {
           '503': {
-            description: 'A dependency is down or too slow: the health report with `status: "error"`, sent as problem+json (`code: service_unavailable`).',
+            description:
+              'A dependency is down or too slow: the health report with `status: "error"`, sent as problem+json (`code: service_unavailable`).',
             headers: { 'X-Request-Id': header('X-Request-Id') } as ZodOpenApiResponseObject['headers'],
             content: { 'application/problem+json': { schema: HealthUnavailable } },
           },
@@ -722,7 +838,10 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         responses: {
           '200': {
             description: 'The OpenAPI document.',
-            headers: { ETag: header('ETag'), 'Cache-Control': header('Cache-Control') } as ZodOpenApiResponseObject['headers'],
+            headers: {
+              ETag: header('ETag'),
+              'Cache-Control': header('Cache-Control'),
+            } as ZodOpenApiResponseObject['headers'],
             content: { 'application/json': { schema: { type: 'object', description: 'An OpenAPI 3.1 document.' } } },
           },
         },
@@ -738,7 +857,10 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         responses: {
           '200': {
             description: 'The OpenAPI document.',
-            headers: { ETag: header('ETag'), 'Cache-Control': header('Cache-Control') } as ZodOpenApiResponseObject['headers'],
+            headers: {
+              ETag: header('ETag'),
+              'Cache-Control': header('Cache-Control'),
+            } as ZodOpenApiResponseObject['headers'],
             content: { 'application/yaml': { schema: { type: 'string' } } },
           },
         },
@@ -749,7 +871,8 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         operationId: 'getSwaggerUi',
         summary: 'Swagger UI for this document',
         tag: 'Documentation',
-        description: 'Interactive documentation: sign in with **Authorize** (an access token from login) and try requests out. Served entirely by the service: it works with no internet access.',
+        description:
+          'Interactive documentation: sign in with **Authorize** (an access token from login) and try requests out. Served entirely by the service: it works with no internet access.',
         conditional: true,
         responses: { '200': html('The Swagger UI page.') },
       },
@@ -759,7 +882,8 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         operationId: 'getRedoc',
         summary: 'ReDoc for this document',
         tag: 'Documentation',
-        description: 'Reference documentation (ReDoc), served entirely by the service: it works with no internet access.',
+        description:
+          'Reference documentation (ReDoc), served entirely by the service: it works with no internet access.',
         conditional: true,
         responses: { '200': html('The ReDoc page.') },
       },
@@ -769,7 +893,8 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         operationId: 'getDocsAsset',
         summary: 'A script or stylesheet of the documentation pages',
         tag: 'Documentation',
-        description: 'The files the documentation pages load. Their names carry a content hash, so they are cached for a year. Sent gzip-compressed when the client accepts it.',
+        description:
+          'The files the documentation pages load. Their names carry a content hash, so they are cached for a year. Sent gzip-compressed when the client accepts it.',
         path: z.object({ file: z.string() }),
         conditional: true,
         responses: {
@@ -778,7 +903,10 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
             headers: {
               ETag: header('ETag'),
               'Cache-Control': header('Cache-Control'),
-              'Content-Encoding': { description: '`gzip` when the request\'s `Accept-Encoding` allows it.', schema: { type: 'string', enum: ['gzip'] } },
+              'Content-Encoding': {
+                description: "`gzip` when the request's `Accept-Encoding` allows it.",
+                schema: { type: 'string', enum: ['gzip'] },
+              },
             } as ZodOpenApiResponseObject['headers'],
             content: {
               'text/javascript': { schema: { type: 'string' } },
@@ -794,8 +922,11 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         operationId: 'getAdminPage',
         summary: 'The admin web page',
         tag: 'Admin',
-        description: 'A single page for staff: sign in, list, search, filter (verified email or not) and paginate users, view one, activate or deactivate, grant or revoke staff, mark the email verified or resend the verification email, revoke sessions, delete. The page itself is public; everything it shows comes from the staff-only routes below.',
-        responses: { '200': html('The admin page (never cached: its CSP changes with each release).', { etag: false }) },
+        description:
+          'A single page for staff: sign in, list, search, filter (verified email or not) and paginate users, view one, activate or deactivate, grant or revoke staff, mark the email verified or resend the verification email, revoke sessions, delete. The page itself is public; everything it shows comes from the staff-only routes below.',
+        responses: {
+          '200': html('The admin page (never cached: its CSP changes with each release).', { etag: false }),
+        },
       },
     },
     '/api/admin/users': {
@@ -827,7 +958,8 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         operationId: 'updateUser',
         summary: 'Edit a user',
         tag: 'Admin',
-        description: 'Changes any of `full_name`, `is_active` and `is_staff`, or marks the email verified (`email_verified: true`; `false` is refused: nothing un-proves an address). Deactivating a user stops their access tokens at once. Only a superuser may change `is_staff` or edit another superuser.',
+        description:
+          'Changes any of `full_name`, `is_active` and `is_staff`, or marks the email verified (`email_verified: true`; `false` is refused: nothing un-proves an address). Deactivating a user stops their access tokens at once. Only a superuser may change `is_staff` or edit another superuser.',
         auth: 'staff',
         path: AdminUserId,
         body: AdminUserPatchBody,
@@ -853,7 +985,8 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
         operationId: 'revokeUserSessions',
         summary: 'Sign a user out everywhere',
         tag: 'Admin',
-        description: 'Ends every session of the user: their refresh and access tokens fail from the next request. Takes no body.',
+        description:
+          'Ends every session of the user: their refresh and access tokens fail from the next request. Takes no body.',
         auth: 'staff',
         path: AdminUserId,
         dependencies: true,
@@ -872,14 +1005,30 @@ function paths(): Record<string, Partial<Record<Method, OperationDoc>>> {
 // Email verification
 
 function describeEmailVerificationSchemas() {
-  describe(VerifyEmailBody.shape.token, { description: 'The token from the verification link (`?token=`). A blank or malformed token is `invalid_token`, like an unknown one.' });
-  describe(VerifyEmailBody, { id: 'VerifyEmailRequest', examples: [{ token: 'q3Jd0bM1r6X5c2dV8nLkP0sT9wYz4aHf7eUiGj1oKxEq3Jd0bM1r6X5c2dV8nLkP' }] });
+  describe(VerifyEmailBody.shape.token, {
+    description:
+      'The token from the verification link (`?token=`). A blank or malformed token is `invalid_token`, like an unknown one.',
+  });
+  describe(VerifyEmailBody, {
+    id: 'VerifyEmailRequest',
+    examples: [{ token: 'q3Jd0bM1r6X5c2dV8nLkP0sT9wYz4aHf7eUiGj1oKxEq3Jd0bM1r6X5c2dV8nLkP' }],
+  });
   describe(ResendVerificationBody, { id: 'ResendVerificationRequest', examples: [{ email: 'ann@example.com' }] });
-  describe(AdminUserListQuery.shape.email_verified, { description: '`true`: only users whose email is verified; `false`: only those whose email is not; absent: both.' });
-  describe(AdminUserPatchBody.shape.email_verified, { description: 'Only `true`: marks the email verified (recording `admin_user_updated` and `email_verified`).' });
+  describe(AdminUserListQuery.shape.email_verified, {
+    description: '`true`: only users whose email is verified; `false`: only those whose email is not; absent: both.',
+  });
+  describe(AdminUserPatchBody.shape.email_verified, {
+    description: 'Only `true`: marks the email verified (recording `admin_user_updated` and `email_verified`).',
+  });
   describe(VerifyEmailResponse, { id: 'VerifyEmailResponse', examples: [{ detail: EMAIL_VERIFIED_DETAIL }] });
-  describe(ResendVerificationResponse, { id: 'ResendVerificationResponse', examples: [{ detail: VERIFICATION_RESENT_DETAIL }] });
-  describe(VerificationSentResponse, { id: 'VerificationSentResponse', examples: [{ detail: VERIFICATION_SENT_DETAIL }] });
+  describe(ResendVerificationResponse, {
+    id: 'ResendVerificationResponse',
+    examples: [{ detail: VERIFICATION_RESENT_DETAIL }],
+  });
+  describe(VerificationSentResponse, {
+    id: 'VerificationSentResponse',
+    examples: [{ detail: VERIFICATION_SENT_DETAIL }],
+  });
 }
 
 function emailVerificationPaths(): Record<string, Partial<Record<Method, OperationDoc>>> {
@@ -890,7 +1039,8 @@ function emailVerificationPaths(): Record<string, Partial<Record<Method, Operati
         operationId: 'verifyEmail',
         summary: 'Verify an email address with the emailed token',
         tag: 'Email verification',
-        description: 'Consumes the token of the verification link atomically (of two concurrent uses, one succeeds) and sets the user\'s `email_verified`. A token that is unknown, expired (`EMAIL_VERIFICATION_TOKEN_TTL_H`, default 48), already used, replaced by a newer one, or malformed, or whose account is inactive or deleted, is `invalid_token`; a missing `token` field is `validation_error`. Needs Redis: 503 when it is down.',
+        description:
+          "Consumes the token of the verification link atomically (of two concurrent uses, one succeeds) and sets the user's `email_verified`. A token that is unknown, expired (`EMAIL_VERIFICATION_TOKEN_TTL_H`, default 48), already used, replaced by a newer one, or malformed, or whose account is inactive or deleted, is `invalid_token`; a missing `token` field is `validation_error`. Needs Redis: 503 when it is down.",
         body: VerifyEmailBody,
         dependencies: true,
         responses: { '200': json(VerifyEmailResponse, 'The email is verified (also when it already was).') },
@@ -904,11 +1054,17 @@ function emailVerificationPaths(): Record<string, Partial<Record<Method, Operati
         operationId: 'resendVerificationEmail',
         summary: 'Email a new verification link',
         tag: 'Email verification',
-        description: 'Always 202 with the same body, in the same time (`VERIFY_EMAIL_RESEND_MIN_RESPONSE_MS`, default 400), whether the email has an active unverified account, a verified one, an inactive one or none: the answer reveals nothing about accounts. Only an active account whose email is not verified gets an email; its new link replaces the earlier one. Needs Redis: 503 when it is down.',
+        description:
+          'Always 202 with the same body, in the same time (`VERIFY_EMAIL_RESEND_MIN_RESPONSE_MS`, default 400), whether the email has an active unverified account, a verified one, an inactive one or none: the answer reveals nothing about accounts. Only an active account whose email is not verified gets an email; its new link replaces the earlier one. Needs Redis: 503 when it is down.',
         body: ResendVerificationBody,
         rateLimits: [RATE_LIMITS.verifyEmail],
         dependencies: true,
-        responses: { '202': json(ResendVerificationResponse, 'Accepted: an email is sent if the account exists, is active and awaits verification.') },
+        responses: {
+          '202': json(
+            ResendVerificationResponse,
+            'Accepted: an email is sent if the account exists, is active and awaits verification.',
+          ),
+        },
         validationExample: [{ field: 'email', message: 'Enter a valid email address.' }],
       },
     },
@@ -917,14 +1073,20 @@ function emailVerificationPaths(): Record<string, Partial<Record<Method, Operati
         operationId: 'resendUserVerification',
         summary: 'Email a user a new verification link',
         tag: 'Admin',
-        description: 'Sends the user a new verification email (their earlier link stops working). Only for an active user whose email is not verified: otherwise 400 `validation_error` on `email_verified` or `is_active`. A failing email service is a 503. Only a superuser may do this for another superuser. Takes no body.',
+        description:
+          'Sends the user a new verification email (their earlier link stops working). Only for an active user whose email is not verified: otherwise 400 `validation_error` on `email_verified` or `is_active`. A failing email service is a 503. Only a superuser may do this for another superuser. Takes no body.',
         auth: 'staff',
         path: AdminUserId,
         dependencies: true,
         responses: { '202': json(VerificationSentResponse, 'The email was sent.') },
         problems: { 400: ['validation_error'] },
         problemExamples: {
-          validation_error: problems.validation([{ field: 'email_verified', message: 'This email address is already verified.' }], 'This user needs no verification email.').toJSON(),
+          validation_error: problems
+            .validation(
+              [{ field: 'email_verified', message: 'This email address is already verified.' }],
+              'This user needs no verification email.',
+            )
+            .toJSON(),
         },
         extra: { '404': response('NotFound') },
       },
@@ -953,15 +1115,41 @@ function describeSigningKeyAndSessionSchemas() {
   describe(Session.shape.ip, { description: 'The client IP API Gateway saw at the sign-in or latest refresh.' });
   describe(Session.shape.user_agent, { description: 'The `User-Agent` of the sign-in or latest refresh.' });
   describe(Session.shape.current, { description: 'Whether this is the session of the access token that asked.' });
-  describe(Session, { id: 'Session', description: 'One sign-in (a refresh-token family).', examples: [EXAMPLE_SESSION] });
-  describe(SessionList, { id: 'SessionList', description: 'Live sessions only, newest first.', examples: [{ results: [EXAMPLE_SESSION] }] });
+  describe(Session, {
+    id: 'Session',
+    description: 'One sign-in (a refresh-token family).',
+    examples: [EXAMPLE_SESSION],
+  });
+  describe(SessionList, {
+    id: 'SessionList',
+    description: 'Live sessions only, newest first.',
+    examples: [{ results: [EXAMPLE_SESSION] }],
+  });
   describe(SessionsRevoked, { id: 'SessionsRevoked', examples: [{ revoked: 2 }] });
-  describe(SessionPath.shape.id, { description: 'A session id from `GET /api/auth/sessions`. Anything that names none of the caller\'s live sessions answers 404.' });
-  describe(AdminSessionPath.shape.session_id, { description: 'A live session id of that user. Anything else answers 404.' });
+  describe(SessionPath.shape.id, {
+    description:
+      "A session id from `GET /api/auth/sessions`. Anything that names none of the caller's live sessions answers 404.",
+  });
+  describe(AdminSessionPath.shape.session_id, {
+    description: 'A live session id of that user. Anything else answers 404.',
+  });
   describe(Jwks, {
     id: 'Jwks',
     description: 'Every configured public signing key. Empty under `JWT_ALGORITHM=HS256`.',
-    examples: [{ keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: '2026-12-01-a1b2c3d4', alg: 'EdDSA', use: 'sig' }] }],
+    examples: [
+      {
+        keys: [
+          {
+            kty: 'OKP',
+            crv: 'Ed25519',
+            x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo',
+            kid: '2026-12-01-a1b2c3d4',
+            alg: 'EdDSA',
+            use: 'sig',
+          },
+        ],
+      },
+    ],
   });
 }
 
@@ -973,7 +1161,8 @@ function signingKeyAndSessionPaths(): Record<string, Partial<Record<Method, Oper
         operationId: 'getJwks',
         summary: 'Public signing keys (JWKS)',
         tag: 'Auth',
-        description: 'The public keys that verify access tokens, for other services (e.g. jose `createRemoteJWKSet`): check the signature, `iss`, `aud` and `type: "access"`. Cacheable for 5 minutes. A service verifying this way accepts a token until its `exp`, even after its session ended.',
+        description:
+          'The public keys that verify access tokens, for other services (e.g. jose `createRemoteJWKSet`): check the signature, `iss`, `aud` and `type: "access"`. Cacheable for 5 minutes. A service verifying this way accepts a token until its `exp`, even after its session ended.',
         responses: {
           '200': {
             description: 'The key set.',
@@ -988,7 +1177,8 @@ function signingKeyAndSessionPaths(): Record<string, Partial<Record<Method, Oper
         operationId: 'listSessions',
         summary: 'Where you are signed in',
         tag: 'Auth',
-        description: 'The caller\'s live sessions (one per sign-in), newest first; `current` marks the one of the presented access token.',
+        description:
+          "The caller's live sessions (one per sign-in), newest first; `current` marks the one of the presented access token.",
         auth: 'user',
         dependencies: true,
         responses: { '200': json(SessionList, 'The live sessions.') },
@@ -997,7 +1187,8 @@ function signingKeyAndSessionPaths(): Record<string, Partial<Record<Method, Oper
         operationId: 'endOtherSessions',
         summary: 'Sign out everywhere else',
         tag: 'Auth',
-        description: 'Ends every session of the caller except the current one: their refresh and access tokens fail from the next request.',
+        description:
+          'Ends every session of the caller except the current one: their refresh and access tokens fail from the next request.',
         auth: 'user',
         rateLimits: [SESSIONS_RATE_LIMIT],
         dependencies: true,
@@ -1009,7 +1200,8 @@ function signingKeyAndSessionPaths(): Record<string, Partial<Record<Method, Oper
         operationId: 'endSession',
         summary: 'End one session',
         tag: 'Auth',
-        description: 'Ends one of the caller\'s sessions (the current one too): its refresh and access tokens fail from the next request. Another user\'s, an unknown or an already ended session is 404.',
+        description:
+          "Ends one of the caller's sessions (the current one too): its refresh and access tokens fail from the next request. Another user's, an unknown or an already ended session is 404.",
         auth: 'user',
         path: SessionPath,
         rateLimits: [SESSIONS_RATE_LIMIT],
@@ -1021,9 +1213,9 @@ function signingKeyAndSessionPaths(): Record<string, Partial<Record<Method, Oper
     '/api/admin/users/{id}/sessions': {
       get: {
         operationId: 'listUserSessions',
-        summary: 'A user\'s sessions',
+        summary: "A user's sessions",
         tag: 'Admin',
-        description: 'The user\'s live sessions, newest first (`current` marks the acting staff member\'s own session).',
+        description: "The user's live sessions, newest first (`current` marks the acting staff member's own session).",
         auth: 'staff',
         path: AdminUserId,
         dependencies: true,
@@ -1036,7 +1228,8 @@ function signingKeyAndSessionPaths(): Record<string, Partial<Record<Method, Oper
         operationId: 'endUserSession',
         summary: 'End one session of a user',
         tag: 'Admin',
-        description: 'Ends one live session of the user (recorded as `admin_sessions_revoked`). Only a superuser may end a superuser\'s session.',
+        description:
+          "Ends one live session of the user (recorded as `admin_sessions_revoked`). Only a superuser may end a superuser's session.",
         auth: 'staff',
         path: AdminSessionPath,
         rateLimits: [SESSIONS_RATE_LIMIT],
@@ -1062,19 +1255,34 @@ const EXAMPLE_EVENT = {
   details: { method: 'password', reason: 'wrong_password' },
 };
 
-const EVENT_FORMAT = 'Newest first (`created_at`, then `id`). `details` holds facts such as `method`, `reason`, changed `fields`, flag changes (`{ "from": true, "to": false }`) and counts (`sessions_revoked`): never a password, token, hash, secret, email or name.';
+const EVENT_FORMAT =
+  'Newest first (`created_at`, then `id`). `details` holds facts such as `method`, `reason`, changed `fields`, flag changes (`{ "from": true, "to": false }`) and counts (`sessions_revoked`): never a password, token, hash, secret, email or name.';
 
 function securityEventPaths(): Record<string, Partial<Record<Method, OperationDoc>>> {
-  describe(SecurityEvent.shape.type, { description: 'What happened. New types may be added: treat an unknown one as informational.' });
+  describe(SecurityEvent.shape.type, {
+    description: 'What happened. New types may be added: treat an unknown one as informational.',
+  });
   describe(SecurityEvent.shape.created_at, { description: 'ISO 8601, UTC.' });
-  describe(SecurityEvent.shape.user_id, { description: 'The account the event is about; `null` for a failed login with an unknown email (the email itself is never stored).' });
-  describe(SecurityEvent.shape.actor_id, { description: 'The staff member who acted, on `admin_*` events; otherwise `null`.' });
+  describe(SecurityEvent.shape.user_id, {
+    description:
+      'The account the event is about; `null` for a failed login with an unknown email (the email itself is never stored).',
+  });
+  describe(SecurityEvent.shape.actor_id, {
+    description: 'The staff member who acted, on `admin_*` events; otherwise `null`.',
+  });
   describe(SecurityEvent.shape.ip, { description: 'The client IP API Gateway saw.' });
-  describe(SecurityEvent.shape.user_agent, { description: 'The client\'s `User-Agent` (at most 512 characters).' });
+  describe(SecurityEvent.shape.user_agent, { description: "The client's `User-Agent` (at most 512 characters)." });
   describe(SecurityEvent.shape.details, { description: 'Non-secret facts about the event.' });
-  describe(SecurityEvent, { id: 'SecurityEvent', description: 'One entry of the audit log.', examples: [EXAMPLE_EVENT] });
+  describe(SecurityEvent, {
+    id: 'SecurityEvent',
+    description: 'One entry of the audit log.',
+    examples: [EXAMPLE_EVENT],
+  });
   describe(SecurityEventList.shape.count, { description: 'Events matching the filters, over all pages.' });
-  describe(SecurityEventList, { id: 'SecurityEventList', examples: [{ count: 1, page: 1, page_size: 20, results: [EXAMPLE_EVENT] }] });
+  describe(SecurityEventList, {
+    id: 'SecurityEventList',
+    examples: [{ count: 1, page: 1, page_size: 20, results: [EXAMPLE_EVENT] }],
+  });
   describe(SecurityEventsQuery.shape.page, { description: 'The page to return, from 1.' });
   describe(SecurityEventsQuery.shape.page_size, { description: `Events per page, at most ${MAX_PAGE_SIZE}.` });
   describe(AdminEventsQuery.shape.user_id, { description: 'Only the events about this user (UUID).' });
@@ -1085,27 +1293,29 @@ function securityEventPaths(): Record<string, Partial<Record<Method, OperationDo
     '/api/auth/security-events': {
       get: {
         operationId: 'listOwnSecurityEvents',
-        summary: 'The signed-in user\'s security events',
+        summary: "The signed-in user's security events",
         tag: 'Auth',
         description: `The audit log of the caller's account: sign-ins and failed sign-ins, password changes and resets, and what staff did to it. Kept \`AUDIT_RETENTION_DAYS\` (365) days. ${EVENT_FORMAT}`,
         auth: 'user',
         query: SecurityEventsQuery,
         dependencies: true,
-        responses: { '200': json(SecurityEventList, 'One page of the caller\'s events.') },
+        responses: { '200': json(SecurityEventList, "One page of the caller's events.") },
         validationExample: [{ field: 'page_size', message: 'Ensure this value is less than or equal to 100.' }],
       },
     },
     '/api/admin/events': {
       get: {
         operationId: 'listSecurityEvents',
-        summary: 'Everyone\'s security events',
+        summary: "Everyone's security events",
         tag: 'Admin',
         description: `The audit log of every account, optionally of one user (\`user_id\`) and of one \`type\`. Failed sign-ins with an unknown email appear with \`user_id: null\`. ${EVENT_FORMAT}`,
         auth: 'staff',
         query: AdminEventsQuery,
         dependencies: true,
         responses: { '200': json(SecurityEventList, 'One page of events.') },
-        validationExample: [{ field: 'type', message: '"logn" is not a valid event type. Use one of: register, login, …' }],
+        validationExample: [
+          { field: 'type', message: '"logn" is not a valid event type. Use one of: register, login, …' },
+        ],
       },
     },
   };
@@ -1115,33 +1325,83 @@ function securityEventPaths(): Record<string, Partial<Record<Method, OperationDo
 // Two-factor authentication (TOTP): schemas and routes, in one block
 
 const EXAMPLE_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-const EXAMPLE_RECOVERY_CODES = ['7kq2-m9xd-4hzr', 'p3wn-8c5t-vb2j', 'x6ay-r1ge-0fks', 'd4hm-q7zp-3nwc', 'tb9v-k2sx-6jmr', 'e8rc-5wfn-y1qa', 'h0zt-g6pb-9vkd', 'n5jx-a3me-2rcw', 'w1fq-z8tk-7hsy', 'c2dg-v4np-5xje'];
+const EXAMPLE_RECOVERY_CODES = [
+  '7kq2-m9xd-4hzr',
+  'p3wn-8c5t-vb2j',
+  'x6ay-r1ge-0fks',
+  'd4hm-q7zp-3nwc',
+  'tb9v-k2sx-6jmr',
+  'e8rc-5wfn-y1qa',
+  'h0zt-g6pb-9vkd',
+  'n5jx-a3me-2rcw',
+  'w1fq-z8tk-7hsy',
+  'c2dg-v4np-5xje',
+];
 const EXAMPLE_MFA_TOKEN = 'mQ3v9Kc7Zt1bXr8pLw2yHd5nJf0sAe6uGi4oTk7qRzE';
 
 function describeMfaSchemas() {
-  describe(MfaCode, { description: 'A 6-digit code from the authenticator app, or a recovery code (`xxxx-xxxx-xxxx`; case, spaces and dashes do not matter).' });
+  describe(MfaCode, {
+    description:
+      'A 6-digit code from the authenticator app, or a recovery code (`xxxx-xxxx-xxxx`; case, spaces and dashes do not matter).',
+  });
   describe(TotpSetupBody, { id: 'TotpSetupRequest', examples: [{ password: EXAMPLE_PASSWORD }] });
   describe(TotpConfirmBody, { id: 'TotpConfirmRequest', examples: [{ code: '492039' }] });
-  describe(MfaReauthBody, { id: 'MfaReauthRequest', description: 'The password and a current TOTP or recovery code (a recovery code is used up).', examples: [{ password: EXAMPLE_PASSWORD, code: '492039' }] });
-  describe(LoginMfaBody.shape.mfa_token, { description: 'The `mfa_token` login answered. A blank or malformed one is `invalid_mfa_token`, like an unknown one.' });
+  describe(MfaReauthBody, {
+    id: 'MfaReauthRequest',
+    description: 'The password and a current TOTP or recovery code (a recovery code is used up).',
+    examples: [{ password: EXAMPLE_PASSWORD, code: '492039' }],
+  });
+  describe(LoginMfaBody.shape.mfa_token, {
+    description:
+      'The `mfa_token` login answered. A blank or malformed one is `invalid_mfa_token`, like an unknown one.',
+  });
   describe(LoginMfaBody, { id: 'LoginMfaRequest', examples: [{ mfa_token: EXAMPLE_MFA_TOKEN, code: '492039' }] });
-  describe(MfaChallenge.shape.mfa_token, { description: 'Opaque; send it to `POST /api/auth/login/mfa` within 5 minutes. Works once, and dies after 5 wrong codes.' });
+  describe(MfaChallenge.shape.mfa_token, {
+    description:
+      'Opaque; send it to `POST /api/auth/login/mfa` within 5 minutes. Works once, and dies after 5 wrong codes.',
+  });
   describe(MfaChallenge.shape.methods, { description: 'The kinds of code `POST /api/auth/login/mfa` accepts.' });
-  describe(MfaChallenge, { id: 'MfaChallenge', description: 'The password was right, and the account has two-factor authentication on: no tokens yet.', examples: [{ mfa_required: true, mfa_token: EXAMPLE_MFA_TOKEN, methods: ['totp', 'recovery_code'] }] });
-  describe(TotpSetupResponse.shape.secret, { description: 'The TOTP secret (base32), for typing into an authenticator app by hand. Never shown again.' });
-  describe(TotpSetupResponse.shape.otpauth_url, { description: 'The `otpauth://totp/<issuer>:<email>?secret=…&issuer=…&algorithm=SHA1&digits=6&period=30` URL: render it as a QR code for the app to scan.' });
+  describe(MfaChallenge, {
+    id: 'MfaChallenge',
+    description: 'The password was right, and the account has two-factor authentication on: no tokens yet.',
+    examples: [{ mfa_required: true, mfa_token: EXAMPLE_MFA_TOKEN, methods: ['totp', 'recovery_code'] }],
+  });
+  describe(TotpSetupResponse.shape.secret, {
+    description: 'The TOTP secret (base32), for typing into an authenticator app by hand. Never shown again.',
+  });
+  describe(TotpSetupResponse.shape.otpauth_url, {
+    description:
+      'The `otpauth://totp/<issuer>:<email>?secret=…&issuer=…&algorithm=SHA1&digits=6&period=30` URL: render it as a QR code for the app to scan.',
+  });
   describe(TotpSetupResponse, {
     id: 'TotpSetupResponse',
-    examples: [{ secret: EXAMPLE_TOTP_SECRET, otpauth_url: `otpauth://totp/auth-service:ann%40example.com?issuer=auth-service&secret=${EXAMPLE_TOTP_SECRET}&algorithm=SHA1&digits=6&period=30` }],
+    examples: [
+      {
+        secret: EXAMPLE_TOTP_SECRET,
+        otpauth_url: `otpauth://totp/auth-service:ann%40example.com?issuer=auth-service&secret=${EXAMPLE_TOTP_SECRET}&algorithm=SHA1&digits=6&period=30`,
+      },
+    ],
   });
-  describe(RecoveryCodesResponse.shape.recovery_codes, { description: 'Ten single-use codes for when the authenticator is not at hand. Shown only now: only their hashes are kept.' });
-  describe(RecoveryCodesResponse, { id: 'RecoveryCodesResponse', examples: [{ recovery_codes: EXAMPLE_RECOVERY_CODES }] });
+  describe(RecoveryCodesResponse.shape.recovery_codes, {
+    description:
+      'Ten single-use codes for when the authenticator is not at hand. Shown only now: only their hashes are kept.',
+  });
+  describe(RecoveryCodesResponse, {
+    id: 'RecoveryCodesResponse',
+    examples: [{ recovery_codes: EXAMPLE_RECOVERY_CODES }],
+  });
 }
 
-const TOTP_NOTE = 'TOTP per RFC 6238: SHA-1, 6 digits, 30-second steps, one step of clock drift accepted either way. A code that was accepted once is never accepted again.';
+const TOTP_NOTE =
+  'TOTP per RFC 6238: SHA-1, 6 digits, 30-second steps, one step of clock drift accepted either way. A code that was accepted once is never accepted again.';
 
-function mfaPaths(signedIn: (description: string) => ZodOpenApiResponseObject): Record<string, Partial<Record<Method, OperationDoc>>> {
-  const limited: Pick<OperationDoc, 'rateLimits' | 'dependencies'> = { rateLimits: [RATE_LIMITS.mfa], dependencies: true };
+function mfaPaths(
+  signedIn: (description: string) => ZodOpenApiResponseObject,
+): Record<string, Partial<Record<Method, OperationDoc>>> {
+  const limited: Pick<OperationDoc, 'rateLimits' | 'dependencies'> = {
+    rateLimits: [RATE_LIMITS.mfa],
+    dependencies: true,
+  };
   return {
     '/api/auth/mfa/totp/setup': {
       post: {
@@ -1154,7 +1414,9 @@ function mfaPaths(signedIn: (description: string) => ZodOpenApiResponseObject): 
         ...limited,
         responses: { '200': json(TotpSetupResponse, 'The secret to add to an authenticator app.') },
         problems: { 409: ['mfa_already_enabled'] },
-        validationExample: [{ field: 'password', message: 'Your password was entered incorrectly. Please enter it again.' }],
+        validationExample: [
+          { field: 'password', message: 'Your password was entered incorrectly. Please enter it again.' },
+        ],
       },
     },
     '/api/auth/mfa/totp/confirm': {
@@ -1168,7 +1430,12 @@ function mfaPaths(signedIn: (description: string) => ZodOpenApiResponseObject): 
         ...limited,
         responses: { '200': json(RecoveryCodesResponse, 'Two-factor authentication is on; the recovery codes.') },
         problems: { 409: ['mfa_already_enabled'] },
-        validationExample: [{ field: 'code', message: 'The code is wrong or has expired. Enter the code your authenticator app shows now.' }],
+        validationExample: [
+          {
+            field: 'code',
+            message: 'The code is wrong or has expired. Enter the code your authenticator app shows now.',
+          },
+        ],
       },
     },
     '/api/auth/mfa/totp/disable': {
@@ -1176,7 +1443,8 @@ function mfaPaths(signedIn: (description: string) => ZodOpenApiResponseObject): 
         operationId: 'disableTotp',
         summary: 'Turn two-factor authentication off',
         tag: 'Two-factor authentication',
-        description: 'Needs the password and a current TOTP or recovery code; a wrong one of either is `validation_error` on its field. Removes the secret and every recovery code. Records `mfa_disabled`.',
+        description:
+          'Needs the password and a current TOTP or recovery code; a wrong one of either is `validation_error` on its field. Removes the secret and every recovery code. Records `mfa_disabled`.',
         auth: 'user',
         body: MfaReauthBody,
         ...limited,
@@ -1190,13 +1458,16 @@ function mfaPaths(signedIn: (description: string) => ZodOpenApiResponseObject): 
         operationId: 'regenerateRecoveryCodes',
         summary: 'A new set of recovery codes',
         tag: 'Two-factor authentication',
-        description: 'Needs the password and a current TOTP or recovery code. Answers 10 new single-use codes; every earlier code stops working.',
+        description:
+          'Needs the password and a current TOTP or recovery code. Answers 10 new single-use codes; every earlier code stops working.',
         auth: 'user',
         body: MfaReauthBody,
         ...limited,
         responses: { '200': json(RecoveryCodesResponse, 'The new recovery codes.') },
         problems: { 409: ['mfa_not_enabled'] },
-        validationExample: [{ field: 'password', message: 'Your password was entered incorrectly. Please enter it again.' }],
+        validationExample: [
+          { field: 'password', message: 'Your password was entered incorrectly. Please enter it again.' },
+        ],
       },
     },
     '/api/auth/login/mfa': {
@@ -1215,9 +1486,10 @@ function mfaPaths(signedIn: (description: string) => ZodOpenApiResponseObject): 
     '/api/admin/users/{id}/reset-mfa': {
       post: {
         operationId: 'resetUserMfa',
-        summary: 'Turn a user\'s two-factor authentication off',
+        summary: "Turn a user's two-factor authentication off",
         tag: 'Admin',
-        description: 'For a user who lost both their authenticator and their recovery codes: removes the TOTP secret and recovery codes, so the password alone signs in until they set it up again. Idempotent. Only a superuser may reset a superuser; nobody resets their own (use `POST /api/auth/mfa/totp/disable`). Records `admin_mfa_reset`. Takes no body.',
+        description:
+          'For a user who lost both their authenticator and their recovery codes: removes the TOTP secret and recovery codes, so the password alone signs in until they set it up again. Idempotent. Only a superuser may reset a superuser; nobody resets their own (use `POST /api/auth/mfa/totp/disable`). Records `admin_mfa_reset`. Takes no body.',
         auth: 'staff',
         path: AdminUserId,
         dependencies: true,
@@ -1238,19 +1510,57 @@ const IdentityPath = z.object({ id: z.string() });
 const redirectTo = (description: string): ZodOpenApiResponseObject => ({
   description,
   headers: {
-    Location: { description: 'Where the browser goes next.', required: true, schema: { type: 'string', format: 'uri' } },
+    Location: {
+      description: 'Where the browser goes next.',
+      required: true,
+      schema: { type: 'string', format: 'uri' },
+    },
   } as ZodOpenApiResponseObject['headers'],
 });
 
 function describeSocialSignInSchemas() {
-  describe(IdTokenBody.shape.id_token, { description: 'The ID token the provider\'s SDK gave the app (a JWT).' });
-  describe(IdTokenBody.shape.nonce, { description: 'The nonce the app asked the provider to put in the token: the token\'s `nonce` must equal it or its SHA-256 (hex, as Apple\'s and Firebase\'s SDKs do).' });
-  describe(IdTokenBody.shape.full_name, { description: 'The user\'s name, when the app has it (Apple gives it to the app on the first sign-in only). Used only for a new account.' });
-  describe(IdTokenBody, { id: 'IdTokenSignInRequest', examples: [{ id_token: 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJpc3MiOiJodHRwczovL2FjY291bnRzLmdvb2dsZS5jb20ifQ.c2ln', nonce: 'n-0S6_WzA2Mj' }] });
-  describe(AuthorizeQuery.shape.redirect_uri, { description: 'The app page to come back to: exactly one of `OIDC_REDIRECT_URIS`.' });
-  describe(AuthorizeQuery.shape.state, { description: 'Optional, opaque to the service: returned unchanged on the final redirect so the app can check the sign-in it receives is the one it started.' });
-  describe(ExchangeBody, { id: 'OidcExchangeRequest', examples: [{ code: 'Yq3vB0w8m1eP6cXr2TnL9aKd4sFh7uJz0oG5iQyVbNc' }] });
-  describe(Identity, { id: 'Identity', description: 'A sign-in provider linked to the account.', examples: [{ id: '0b6f1a52-5a1c-4f0e-9d3e-6f1c2b7a8e90', provider: 'google', email: 'ann@example.com', created_at: '2026-11-24T10:00:00.000Z', last_used_at: '2026-11-25T08:30:00.000Z' }] });
+  describe(IdTokenBody.shape.id_token, { description: "The ID token the provider's SDK gave the app (a JWT)." });
+  describe(IdTokenBody.shape.nonce, {
+    description:
+      "The nonce the app asked the provider to put in the token: the token's `nonce` must equal it or its SHA-256 (hex, as Apple's and Firebase's SDKs do).",
+  });
+  describe(IdTokenBody.shape.full_name, {
+    description:
+      "The user's name, when the app has it (Apple gives it to the app on the first sign-in only). Used only for a new account.",
+  });
+  describe(IdTokenBody, {
+    id: 'IdTokenSignInRequest',
+    examples: [
+      {
+        id_token: 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJpc3MiOiJodHRwczovL2FjY291bnRzLmdvb2dsZS5jb20ifQ.c2ln',
+        nonce: 'n-0S6_WzA2Mj',
+      },
+    ],
+  });
+  describe(AuthorizeQuery.shape.redirect_uri, {
+    description: 'The app page to come back to: exactly one of `OIDC_REDIRECT_URIS`.',
+  });
+  describe(AuthorizeQuery.shape.state, {
+    description:
+      'Optional, opaque to the service: returned unchanged on the final redirect so the app can check the sign-in it receives is the one it started.',
+  });
+  describe(ExchangeBody, {
+    id: 'OidcExchangeRequest',
+    examples: [{ code: 'Yq3vB0w8m1eP6cXr2TnL9aKd4sFh7uJz0oG5iQyVbNc' }],
+  });
+  describe(Identity, {
+    id: 'Identity',
+    description: 'A sign-in provider linked to the account.',
+    examples: [
+      {
+        id: '0b6f1a52-5a1c-4f0e-9d3e-6f1c2b7a8e90',
+        provider: 'google',
+        email: 'ann@example.com',
+        created_at: '2026-11-24T10:00:00.000Z',
+        last_used_at: '2026-11-25T08:30:00.000Z',
+      },
+    ],
+  });
   describe(IdentityList, { id: 'IdentityList' });
 }
 
@@ -1260,20 +1570,31 @@ const LINKING_RULES =
 function socialSignInPaths(): Record<string, Partial<Record<Method, OperationDoc>>> {
   describeSocialSignInSchemas();
   const signedIn = (description: string) => json(AuthResponse, description);
-  const signedInOrChallenge = (description: string) => json(z.union([AuthResponse, MfaChallenge]), `${description} With two-factor authentication on: the challenge (\`mfa_required\`) instead.`);
-  const unknownProvider = { '404': problemResponse(404, ['not_found'], { description: '`not_found`: no provider of this name is configured (`OIDC_PROVIDERS`).' }) };
+  const signedInOrChallenge = (description: string) =>
+    json(
+      z.union([AuthResponse, MfaChallenge]),
+      `${description} With two-factor authentication on: the challenge (\`mfa_required\`) instead.`,
+    );
+  const unknownProvider = {
+    '404': problemResponse(404, ['not_found'], {
+      description: '`not_found`: no provider of this name is configured (`OIDC_PROVIDERS`).',
+    }),
+  };
   return {
     '/api/auth/oidc/{provider}/id-token': {
       post: {
         operationId: 'oidcSignInWithIdToken',
-        summary: 'Sign in with a provider\'s ID token (native apps)',
+        summary: "Sign in with a provider's ID token (native apps)",
         tag: 'Social sign-in',
-        description: `For mobile apps whose provider SDK (Google Sign-In, Sign in with Apple) hands them an ID token. The token\'s signature (the issuer\'s JWKS), \`iss\`, \`aud\` (one of \`OIDC_<NAME>_CLIENT_IDS\`), \`exp\` and, when \`nonce\` is sent, its nonce are checked; any failure is 401 \`invalid_credentials\`.\n\n${LINKING_RULES}`,
+        description: `For mobile apps whose provider SDK (Google Sign-In, Sign in with Apple) hands them an ID token. The token's signature (the issuer's JWKS), \`iss\`, \`aud\` (one of \`OIDC_<NAME>_CLIENT_IDS\`), \`exp\` and, when \`nonce\` is sent, its nonce are checked; any failure is 401 \`invalid_credentials\`.\n\n${LINKING_RULES}`,
         path: ProviderPath,
         body: IdTokenBody,
         rateLimits: [OIDC_RATE_LIMIT],
         dependencies: true,
-        responses: { '200': signedInOrChallenge('An existing or newly linked account: the user and a token pair.'), '201': signedIn('A new account: the user and a token pair.') },
+        responses: {
+          '200': signedInOrChallenge('An existing or newly linked account: the user and a token pair.'),
+          '201': signedIn('A new account: the user and a token pair.'),
+        },
         problems: { 401: ['invalid_credentials'], 409: ['account_exists'] },
         validationExample: [{ field: 'id_token', message: 'This field is required.' }],
         extra: unknownProvider,
@@ -1284,47 +1605,73 @@ function socialSignInPaths(): Record<string, Partial<Record<Method, OperationDoc
         operationId: 'oidcAuthorize',
         summary: 'Start a web sign-in (redirect to the provider)',
         tag: 'Social sign-in',
-        description: 'Redirects the browser to the provider: authorization code flow with PKCE (S256), a fresh `state` and `nonce` kept in Redis for 10 minutes. The provider sends the browser back to `/api/auth/oidc/{provider}/callback`.',
+        description:
+          'Redirects the browser to the provider: authorization code flow with PKCE (S256), a fresh `state` and `nonce` kept in Redis for 10 minutes. The provider sends the browser back to `/api/auth/oidc/{provider}/callback`.',
         path: ProviderPath,
         query: AuthorizeQuery,
         rateLimits: [OIDC_RATE_LIMIT],
         dependencies: true,
-        responses: { '302': redirectTo('To the provider\'s authorization endpoint.') },
-        validationExample: [{ field: 'redirect_uri', message: 'This redirect URI is not allowed (OIDC_REDIRECT_URIS).' }],
+        responses: { '302': redirectTo("To the provider's authorization endpoint.") },
+        validationExample: [
+          { field: 'redirect_uri', message: 'This redirect URI is not allowed (OIDC_REDIRECT_URIS).' },
+        ],
         extra: unknownProvider,
       },
     },
-    '/api/auth/oidc/{provider}/callback': Object.fromEntries((['get', 'post'] as const).map((method) => [method, {
-      operationId: method === 'get' ? 'oidcCallback' : 'oidcCallbackFormPost',
-      summary: method === 'get' ? 'The provider\'s redirect back (web sign-in)' : 'The provider\'s form post back (web sign-in, `response_mode=form_post`)',
-      tag: 'Social sign-in' as const,
-      description: `${method === 'get' ? 'Called by the browser on the provider\'s redirect, with `code` and `state` (or `error`) in the query string.' : 'The same as the GET, for providers answering with `response_mode=form_post` (Apple, which then also posts the user\'s name in `user` on the first sign-in only).'} The \`state\` is used once. The code is redeemed at the provider\'s token endpoint with the PKCE verifier and the ID token verified (with the nonce). The browser is then redirected to the app\'s \`redirect_uri\` with a one-time \`code\` (valid 2 minutes, for \`POST /api/auth/oidc/exchange\`) and the app\'s \`state\`, or with \`error=access_denied\` (the user cancelled) or \`error=provider_error\` (anything else failed at the provider). An unknown, expired or used \`state\` has nowhere safe to redirect to: 400 \`invalid_token\`.`,
-      path: ProviderPath,
-      ...(method === 'get'
-        ? {}
-        : {
-            requestBody: {
-              required: true,
-              content: {
-                'application/x-www-form-urlencoded': {
-                  schema: { type: 'object', properties: { state: { type: 'string' }, code: { type: 'string' }, error: { type: 'string' }, user: { type: 'string', description: 'Apple: JSON with the user\'s name, first sign-in only.' } } },
+    '/api/auth/oidc/{provider}/callback': Object.fromEntries(
+      (['get', 'post'] as const).map((method) => [
+        method,
+        {
+          operationId: method === 'get' ? 'oidcCallback' : 'oidcCallbackFormPost',
+          summary:
+            method === 'get'
+              ? "The provider's redirect back (web sign-in)"
+              : "The provider's form post back (web sign-in, `response_mode=form_post`)",
+          tag: 'Social sign-in' as const,
+          description: `${method === 'get' ? "Called by the browser on the provider's redirect, with `code` and `state` (or `error`) in the query string." : "The same as the GET, for providers answering with `response_mode=form_post` (Apple, which then also posts the user's name in `user` on the first sign-in only)."} The \`state\` is used once. The code is redeemed at the provider's token endpoint with the PKCE verifier and the ID token verified (with the nonce). The browser is then redirected to the app's \`redirect_uri\` with a one-time \`code\` (valid 2 minutes, for \`POST /api/auth/oidc/exchange\`) and the app's \`state\`, or with \`error=access_denied\` (the user cancelled) or \`error=provider_error\` (anything else failed at the provider). An unknown, expired or used \`state\` has nowhere safe to redirect to: 400 \`invalid_token\`.`,
+          path: ProviderPath,
+          ...(method === 'get'
+            ? {}
+            : {
+                requestBody: {
+                  required: true,
+                  content: {
+                    'application/x-www-form-urlencoded': {
+                      schema: {
+                        type: 'object',
+                        properties: {
+                          state: { type: 'string' },
+                          code: { type: 'string' },
+                          error: { type: 'string' },
+                          user: {
+                            type: 'string',
+                            description: "Apple: JSON with the user's name, first sign-in only.",
+                          },
+                        },
+                      },
+                    },
+                  },
                 },
-              },
-            },
-          }),
-      rateLimits: [OIDC_RATE_LIMIT],
-      dependencies: true,
-      responses: { '302': redirectTo('To the app\'s `redirect_uri` with `code` and `state`, or with `error` and `state`.') },
-      problems: { 400: ['invalid_token'] },
-      extra: {
-        ...unknownProvider,
-        ...(method === 'post' ? { '413': response('PayloadTooLarge'), '415': response('UnsupportedMediaType') } : {}),
-      },
-    } satisfies OperationDoc])),
+              }),
+          rateLimits: [OIDC_RATE_LIMIT],
+          dependencies: true,
+          responses: {
+            '302': redirectTo("To the app's `redirect_uri` with `code` and `state`, or with `error` and `state`."),
+          },
+          problems: { 400: ['invalid_token'] },
+          extra: {
+            ...unknownProvider,
+            ...(method === 'post'
+              ? { '413': response('PayloadTooLarge'), '415': response('UnsupportedMediaType') }
+              : {}),
+          },
+        } satisfies OperationDoc,
+      ]),
+    ),
     '/api/auth/oidc/exchange': {
       post: {
         operationId: 'oidcExchange',
-        summary: 'Exchange the web sign-in\'s one-time code for tokens',
+        summary: "Exchange the web sign-in's one-time code for tokens",
         tag: 'Social sign-in',
         description: `The app posts the \`code\` the callback redirected it with. It works once, within 2 minutes; otherwise 400 \`invalid_token\`.\n\n${LINKING_RULES}`,
         body: ExchangeBody,
@@ -1338,7 +1685,7 @@ function socialSignInPaths(): Record<string, Partial<Record<Method, OperationDoc
     '/api/auth/identities': {
       get: {
         operationId: 'listIdentities',
-        summary: 'The signed-in user\'s linked sign-in providers',
+        summary: "The signed-in user's linked sign-in providers",
         tag: 'Social sign-in',
         description: 'Oldest first.',
         auth: 'user',
@@ -1351,7 +1698,8 @@ function socialSignInPaths(): Record<string, Partial<Record<Method, OperationDoc
         operationId: 'unlinkIdentity',
         summary: 'Unlink a sign-in provider',
         tag: 'Social sign-in',
-        description: 'Refused with 409 `last_sign_in_method` when the account has no password and no other identity (set a password with `forgot-password` first). Another user\'s or an unknown id is 404.',
+        description:
+          "Refused with 409 `last_sign_in_method` when the account has no password and no other identity (set a password with `forgot-password` first). Another user's or an unknown id is 404.",
         auth: 'user',
         path: IdentityPath,
         dependencies: true,
@@ -1363,7 +1711,7 @@ function socialSignInPaths(): Record<string, Partial<Record<Method, OperationDoc
     '/api/admin/users/{id}/identities': {
       get: {
         operationId: 'listUserIdentities',
-        summary: 'A user\'s linked sign-in providers',
+        summary: "A user's linked sign-in providers",
         tag: 'Admin',
         description: 'Staff: the identities linked to the account, oldest first.',
         auth: 'staff',
@@ -1388,7 +1736,9 @@ const INFO_DESCRIPTION = `JWT authentication service: accounts, sign-in with acc
 
 ## Errors
 Every 4xx and 5xx is an RFC 9457 problem (\`application/problem+json\`) whose \`code\` is one of:
-${Object.entries(PROBLEM_STATUS).map(([code, status]) => `\`${code}\` (${status})`).join(', ')}.
+${Object.entries(PROBLEM_STATUS)
+  .map(([code, status]) => `\`${code}\` (${status})`)
+  .join(', ')}.
 A missing or wrongly typed field is \`validation_error\`, checked before anything else, with one entry in \`errors\` per failed rule.
 A body that is not valid JSON is \`invalid_json\`; a non-JSON content type is 415; a body over 16 KiB is 413.
 Any path no route matches answers 404 \`not_found\` (components/responses/NotFound), and a documented path called with a method it does not document answers 405 \`method_not_allowed\` with \`Allow\` (components/responses/MethodNotAllowed).
@@ -1399,9 +1749,19 @@ Sliding windows in Redis, configured by \`RATE_LIMIT_*\` as \`<count>/<window>\`
 const TAGS: { name: Tag; description: string }[] = [
   { name: 'Auth', description: 'Accounts, sessions (token pairs) and the signed-in user.' },
   { name: 'Password reset', description: 'Forgotten passwords: a reset link by email, then a new password.' },
-  { name: 'Email verification', description: 'Proving an account owns its email: a link by email at registration (or on request), then its token.' },
-  { name: 'Two-factor authentication', description: 'TOTP (authenticator apps) with single-use recovery codes, and the second step of signing in.' },
-  { name: 'Social sign-in', description: 'Sign in with Google, Apple or any OpenID Connect provider: ID tokens from native apps, the web code flow, linked identities.' },
+  {
+    name: 'Email verification',
+    description: 'Proving an account owns its email: a link by email at registration (or on request), then its token.',
+  },
+  {
+    name: 'Two-factor authentication',
+    description: 'TOTP (authenticator apps) with single-use recovery codes, and the second step of signing in.',
+  },
+  {
+    name: 'Social sign-in',
+    description:
+      'Sign in with Google, Apple or any OpenID Connect provider: ID tokens from native apps, the web code flow, linked identities.',
+  },
   { name: 'Admin', description: 'Staff only: the admin page and user management.' },
   { name: 'Health', description: 'Liveness and readiness probes.' },
   { name: 'Documentation', description: 'This document and its Swagger UI and ReDoc pages.' },
@@ -1436,14 +1796,18 @@ export function buildOpenApiDocument() {
             type: 'http',
             scheme: 'bearer',
             bearerFormat: 'JWT',
-            description: 'An access token from `POST /api/auth/login` or `/api/auth/register` (`access`), valid for `expires_in` seconds.',
+            description:
+              'An access token from `POST /api/auth/login` or `/api/auth/register` (`access`), valid for `expires_in` seconds.',
           },
         },
         parameters: { IfNoneMatch: IF_NONE_MATCH },
         headers: HEADERS as unknown as Record<string, { schema: Record<string, unknown> }>,
         responses: SHARED_RESPONSES,
         // Problem is referenced only from raw schemas (the per-route narrowing): rendered on its own.
-        schemas: createSchema(Problem, { io: 'output', opts: { override } }).components as Record<string, Record<string, unknown>>,
+        schemas: createSchema(Problem, { io: 'output', opts: { override } }).components as Record<
+          string,
+          Record<string, unknown>
+        >,
       },
     },
     { override, outputIdSuffix: 'Response' },

@@ -31,7 +31,10 @@ export interface EventFilter {
 }
 
 /** One page of events matching `filter`, newest first; ties (one statement's events) by id. */
-export async function listSecurityEvents(filter: EventFilter, paging: { page: number; page_size: number }): Promise<SecurityEventPage> {
+export async function listSecurityEvents(
+  filter: EventFilter,
+  paging: { page: number; page_size: number },
+): Promise<SecurityEventPage> {
   const conditions: SQL[] = [];
   if (filter.userId) conditions.push(eq(securityEvents.userId, filter.userId));
   if (filter.type) conditions.push(eq(securityEvents.type, filter.type));
@@ -46,10 +49,18 @@ export async function listSecurityEvents(filter: EventFilter, paging: { page: nu
       .offset((paging.page - 1) * paging.page_size),
     db().select({ count: count() }).from(securityEvents).where(where),
   ]);
-  return { count: total?.count ?? 0, page: paging.page, page_size: paging.page_size, results: rows.map(serializeSecurityEvent) };
+  return {
+    count: total?.count ?? 0,
+    page: paging.page,
+    page_size: paging.page_size,
+    results: rows.map(serializeSecurityEvent),
+  };
 }
 
 /** The signed-in user's own events. */
-export function listOwnSecurityEvents(userId: string, paging: { page: number; page_size: number }): Promise<SecurityEventPage> {
+export function listOwnSecurityEvents(
+  userId: string,
+  paging: { page: number; page_size: number },
+): Promise<SecurityEventPage> {
   return listSecurityEvents({ userId }, paging);
 }

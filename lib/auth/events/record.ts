@@ -80,10 +80,15 @@ export function securityEventInsert(events: SecurityEvent | SecurityEvent[], exe
  * the main statement does not read it.
  */
 export function securityEventCte(events: SecurityEvent | SecurityEvent[]) {
-  return db().$with('recorded').as(securityEventInsert(events).returning({ id: securityEvents.id }));
+  return db()
+    .$with('recorded')
+    .as(securityEventInsert(events).returning({ id: securityEvents.id }));
 }
 
 /** Records events (in `executor`'s transaction when one is passed). */
-export async function recordSecurityEvent(events: SecurityEvent | SecurityEvent[], executor: Executor = db()): Promise<void> {
+export async function recordSecurityEvent(
+  events: SecurityEvent | SecurityEvent[],
+  executor: Executor = db(),
+): Promise<void> {
   await securityEventInsert(events, executor);
 }

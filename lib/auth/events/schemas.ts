@@ -16,7 +16,8 @@ export const SecurityEventsQuery = z.object(pagination);
 export type SecurityEventsInput = z.infer<typeof SecurityEventsQuery>;
 
 const EventType = z.enum(SECURITY_EVENT_TYPES, {
-  error: (issue) => `"${String(issue.input)}" is not a valid event type. Use one of: ${SECURITY_EVENT_TYPES.join(', ')}.`,
+  error: (issue) =>
+    `"${String(issue.input)}" is not a valid event type. Use one of: ${SECURITY_EVENT_TYPES.join(', ')}.`,
 });
 
 /** `GET /api/admin/events?user_id=&type=&page=1&page_size=20` */

@@ -15,7 +15,11 @@ export function developmentKey(alg: AsymmetricAlgorithm, secretKey: string): Pri
   const seed = createHash('sha256').update(`jwt-development-key:${alg}:${secretKey}`).digest();
   const kid = `dev-${alg.toLowerCase()}-${createHash('sha256').update(seed).digest('base64url').slice(0, 8)}`;
   if (alg === 'EdDSA') {
-    const jwk = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }).export({ format: 'jwk' });
+    const jwk = createPrivateKey({
+      key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]),
+      format: 'der',
+      type: 'pkcs8',
+    }).export({ format: 'jwk' });
     return signingKeyFromJwk({ ...jwk, kid }, 'development key');
   }
   // P-256: a SHA-256 digest is a valid scalar except with probability ~2^-32.
@@ -23,7 +27,14 @@ export function developmentKey(alg: AsymmetricAlgorithm, secretKey: string): Pri
   ecdh.setPrivateKey(seed);
   const point = ecdh.getPublicKey();
   return signingKeyFromJwk(
-    { kty: 'EC', crv: 'P-256', d: seed.toString('base64url'), x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url'), kid },
+    {
+      kty: 'EC',
+      crv: 'P-256',
+      d: seed.toString('base64url'),
+      x: point.subarray(1, 33).toString('base64url'),
+      y: point.subarray(33).toString('base64url'),
+      kid,
+    },
     'development key',
   );
 }

@@ -43,23 +43,30 @@ const CURVES = {
 } as const satisfies Record<AsymmetricAlgorithm, Pick<PublicJwk, 'kty' | 'crv'>>;
 
 function algorithmOf(jwk: JsonWebKey): AsymmetricAlgorithm | undefined {
-  return (Object.keys(CURVES) as AsymmetricAlgorithm[]).find((alg) => CURVES[alg].kty === jwk.kty && CURVES[alg].crv === jwk.crv);
+  return (Object.keys(CURVES) as AsymmetricAlgorithm[]).find(
+    (alg) => CURVES[alg].kty === jwk.kty && CURVES[alg].crv === jwk.crv,
+  );
 }
 
 /** Builds a configured key from a private JWK, or throws an Error whose message names what is wrong. */
 export function signingKeyFromJwk(value: unknown, label: string): PrivateSigningKey {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${label} must be a JSON object (a private JWK)`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`${label} must be a JSON object (a private JWK)`);
   const jwk = value as JsonWebKey & { kid?: unknown; alg?: unknown; use?: unknown };
-  if (typeof jwk.kid !== 'string' || !KID.test(jwk.kid)) throw new Error(`${label} needs a "kid" of 1-64 letters, digits or . _ : -`);
+  if (typeof jwk.kid !== 'string' || !KID.test(jwk.kid))
+    throw new Error(`${label} needs a "kid" of 1-64 letters, digits or . _ : -`);
   const name = `${label} (kid "${jwk.kid}")`;
   const alg = algorithmOf(jwk);
   if (!alg) throw new Error(`${name} must be an Ed25519 (kty OKP) or P-256 (kty EC) key`);
-  if (jwk.alg !== undefined && jwk.alg !== alg) throw new Error(`${name} has "alg" ${String(jwk.alg)} but is a ${alg} key`);
+  if (jwk.alg !== undefined && jwk.alg !== alg)
+    throw new Error(`${name} has "alg" ${String(jwk.alg)} but is a ${alg} key`);
   if (jwk.use !== undefined && jwk.use !== 'sig') throw new Error(`${name} must have "use" sig (or none)`);
   if (typeof jwk.d !== 'string') throw new Error(`${name} is not a private key (no "d")`);
   let derived: JsonWebKey;
   try {
-    derived = createPublicKey(createPrivateKey({ key: { kty: jwk.kty, crv: jwk.crv, d: jwk.d, x: jwk.x, y: jwk.y }, format: 'jwk' })).export({ format: 'jwk' });
+    derived = createPublicKey(
+      createPrivateKey({ key: { kty: jwk.kty, crv: jwk.crv, d: jwk.d, x: jwk.x, y: jwk.y }, format: 'jwk' }),
+    ).export({ format: 'jwk' });
   } catch {
     throw new Error(`${name} is malformed (its key material does not parse)`);
   }
@@ -67,8 +74,21 @@ export function signingKeyFromJwk(value: unknown, label: string): PrivateSigning
   if ((jwk.x !== undefined && jwk.x !== derived.x) || (jwk.y !== undefined && jwk.y !== derived.y)) {
     throw new Error(`${name} has an "x"/"y" that does not belong to its "d"`);
   }
-  const privateJwk: JsonWebKey = { kty: jwk.kty, crv: jwk.crv, d: jwk.d, x: derived.x, ...(derived.y ? { y: derived.y } : {}) };
-  const publicJwk: PublicJwk = { ...CURVES[alg], x: derived.x!, ...(derived.y ? { y: derived.y } : {}), kid: jwk.kid, alg, use: 'sig' };
+  const privateJwk: JsonWebKey = {
+    kty: jwk.kty,
+    crv: jwk.crv,
+    d: jwk.d,
+    x: derived.x,
+    ...(derived.y ? { y: derived.y } : {}),
+  };
+  const publicJwk: PublicJwk = {
+    ...CURVES[alg],
+    x: derived.x!,
+    ...(derived.y ? { y: derived.y } : {}),
+    kid: jwk.kid,
+    alg,
+    use: 'sig',
+  };
   return { kid: jwk.kid, alg, privateJwk, publicJwk };
 }
 

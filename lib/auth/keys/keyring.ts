@@ -35,7 +35,9 @@ export async function buildKeyring(keys: SigningKeys, secretKey: string): Promis
       byKid.set(k.kid, { alg: k.alg, key: (await importJWK(k.publicJwk, k.alg)) as Key });
     }),
   );
-  const hs256: KeyEntry | undefined = keys.acceptHs256 ? { alg: 'HS256', key: await importHmac(secretKey, ['sign', 'verify']) } : undefined;
+  const hs256: KeyEntry | undefined = keys.acceptHs256
+    ? { alg: 'HS256', key: await importHmac(secretKey, ['sign', 'verify']) }
+    : undefined;
   if (keys.algorithm === 'HS256') return { signing: hs256!, byKid, hs256 };
   const active = keys.keys.find((k) => k.kid === keys.activeKid)!;
   const key = (await importJWK({ ...active.privateJwk, alg: active.alg }, active.alg)) as Key;

@@ -19,7 +19,8 @@ import { log } from '../../log.js';
 import { findUserByEmail } from '../users.js';
 import type { LinkTokens } from './tokens.js';
 
-const sleepUntil = (deadline: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - performance.now())));
+const sleepUntil = (deadline: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - performance.now())));
 
 /**
  * Sends an email whose failure must not fail the request (the caller already did its work, and

@@ -43,7 +43,9 @@ function decode(token: string): { userId: string; secretHash: string } | undefin
 }
 
 const sameDigest = (stored: unknown, expected: string) =>
-  typeof stored === 'string' && stored.length === expected.length && timingSafeEqual(Buffer.from(stored), Buffer.from(expected));
+  typeof stored === 'string' &&
+  stored.length === expected.length &&
+  timingSafeEqual(Buffer.from(stored), Buffer.from(expected));
 
 export interface LinkTokens {
   /** The Redis key of a user's live token. */
@@ -82,7 +84,9 @@ export function linkTokens(purpose: string, ttlS: () => number): LinkTokens {
     async consume(token) {
       const decoded = decode(token);
       if (!decoded) return undefined;
-      const consumed = await redisOp((r) => r.eval<[string], number>(CONSUME_SCRIPT, [key(decoded.userId)], [decoded.secretHash]));
+      const consumed = await redisOp((r) =>
+        r.eval<[string], number>(CONSUME_SCRIPT, [key(decoded.userId)], [decoded.secretHash]),
+      );
       return consumed === 1 ? decoded.userId : undefined;
     },
     async revoke(userId) {

@@ -16,7 +16,8 @@ export const MAX_WRONG_CODES = 5;
 export const MFA_METHODS = ['totp', 'recovery_code'] as const;
 
 /** The Redis key of a challenge: only the token's digest, never the token. */
-export const challengeKey = (token: string) => redisKey('mfa', 'login', createHash('sha256').update(token).digest('hex'));
+export const challengeKey = (token: string) =>
+  redisKey('mfa', 'login', createHash('sha256').update(token).digest('hex'));
 
 const START_SCRIPT = `redis.call('HSET', KEYS[1], 'uid', ARGV[1], 'wrong', 0)
 redis.call('EXPIRE', KEYS[1], ARGV[2])
@@ -31,7 +32,9 @@ return wrong`;
 /** Starts a challenge for a user who gave the right password. */
 export async function startMfaChallenge(userId: string): Promise<MfaChallenge> {
   const token = randomBytes(32).toString('base64url');
-  await redisOp((r) => r.eval<string[], number>(START_SCRIPT, [challengeKey(token)], [userId, String(MFA_TOKEN_TTL_S)]));
+  await redisOp((r) =>
+    r.eval<string[], number>(START_SCRIPT, [challengeKey(token)], [userId, String(MFA_TOKEN_TTL_S)]),
+  );
   return { mfa_required: true, mfa_token: token, methods: [...MFA_METHODS] };
 }
 
@@ -49,6 +52,8 @@ export async function endChallenge(token: string): Promise<boolean> {
 
 /** Counts a wrong code; `false` when the challenge is gone (expired, used, or spent just now by others). */
 export async function countWrongCode(token: string): Promise<boolean> {
-  const wrong = await redisOp((r) => r.eval<string[], number>(WRONG_CODE_SCRIPT, [challengeKey(token)], [String(MAX_WRONG_CODES)]));
+  const wrong = await redisOp((r) =>
+    r.eval<string[], number>(WRONG_CODE_SCRIPT, [challengeKey(token)], [String(MAX_WRONG_CODES)]),
+  );
   return wrong !== -1;
 }

@@ -17,10 +17,19 @@ import { openSecret, sealSecret } from './secret-box.js';
 import { acceptStep, enrollment, looksLikeTotp, matchTotp, newTotpSecret } from './totp.js';
 import { replaceRecoveryCodes, spendRecoveryCode } from './recovery-codes.js';
 
-const WRONG_PASSWORD: FieldError = { field: 'password', message: 'Your password was entered incorrectly. Please enter it again.' };
-const WRONG_CODE: FieldError = { field: 'code', message: 'The code is wrong or has expired. Enter the code your authenticator app shows now.' };
+const WRONG_PASSWORD: FieldError = {
+  field: 'password',
+  message: 'Your password was entered incorrectly. Please enter it again.',
+};
+const WRONG_CODE: FieldError = {
+  field: 'code',
+  message: 'The code is wrong or has expired. Enter the code your authenticator app shows now.',
+};
 const WRONG_CODE_OR_RECOVERY: FieldError = { field: 'code', message: 'The code is wrong, expired or already used.' };
-const NOTHING_TO_CONFIRM: FieldError = { field: 'code', message: 'There is no authenticator to confirm: start the setup first.' };
+const NOTHING_TO_CONFIRM: FieldError = {
+  field: 'code',
+  message: 'There is no authenticator to confirm: start the setup first.',
+};
 
 /**
  * Starts (or restarts) TOTP setup after a password check: a new secret, stored encrypted and
@@ -35,7 +44,11 @@ export async function setupTotp(user: UserRow, password: string): Promise<TotpSe
   const stored = await db()
     .insert(mfaTotp)
     .values({ userId: user.id, secret: sealed })
-    .onConflictDoUpdate({ target: mfaTotp.userId, set: { secret: sealed, createdAt: new Date() }, setWhere: isNull(mfaTotp.confirmedAt) })
+    .onConflictDoUpdate({
+      target: mfaTotp.userId,
+      set: { secret: sealed, createdAt: new Date() },
+      setWhere: isNull(mfaTotp.confirmedAt),
+    })
     .returning({ userId: mfaTotp.userId });
   if (stored.length === 0) throw problems.mfaAlreadyEnabled();
   return enrollment(secret, user.email);
@@ -44,7 +57,10 @@ export async function setupTotp(user: UserRow, password: string): Promise<TotpSe
 /** Confirms the pending secret with a current code: TOTP is on, and the first recovery codes are returned. */
 export async function confirmTotp(user: UserRow, code: string, client: ClientInfo): Promise<RecoveryCodesResponse> {
   if (user.mfaEnabled) throw problems.mfaAlreadyEnabled();
-  const [pending] = await db().select().from(mfaTotp).where(and(eq(mfaTotp.userId, user.id), isNull(mfaTotp.confirmedAt)));
+  const [pending] = await db()
+    .select()
+    .from(mfaTotp)
+    .where(and(eq(mfaTotp.userId, user.id), isNull(mfaTotp.confirmedAt)));
   if (!pending) throw problems.validation([NOTHING_TO_CONFIRM]);
   const step = matchTotp(openSecret(pending.secret, user.id), code);
   if (step === undefined || !(await acceptStep(user.id, step))) throw problems.validation([WRONG_CODE]);
@@ -70,7 +86,11 @@ export async function confirmTotp(user: UserRow, code: string, client: ClientInf
  * recovery code (spent). Runs inside the caller's transaction, which holds the factor's row lock;
  * a thrown error rolls a spent recovery code back. Which kind of code it was.
  */
-async function reauthenticate(user: UserRow, input: MfaReauthInput, tx: Transaction): Promise<'totp' | 'recovery_code'> {
+async function reauthenticate(
+  user: UserRow,
+  input: MfaReauthInput,
+  tx: Transaction,
+): Promise<'totp' | 'recovery_code'> {
   const factor: MfaTotpRow | undefined = await confirmedFactor(user.id, tx);
   if (!factor) throw problems.mfaNotEnabled();
   const errors: FieldError[] = [];

@@ -10,7 +10,10 @@ import { mfaRecoveryCodes, mfaTotp, type MfaTotpRow, users } from '../../db/sche
 
 /** The user's confirmed factor, row-locked when inside a transaction that will change it. */
 export async function confirmedFactor(userId: string, tx?: Transaction): Promise<MfaTotpRow | undefined> {
-  const query = (tx ?? db()).select().from(mfaTotp).where(and(eq(mfaTotp.userId, userId), isNotNull(mfaTotp.confirmedAt)));
+  const query = (tx ?? db())
+    .select()
+    .from(mfaTotp)
+    .where(and(eq(mfaTotp.userId, userId), isNotNull(mfaTotp.confirmedAt)));
   const [row] = tx ? await query.for('update') : await query;
   return row;
 }

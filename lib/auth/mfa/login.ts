@@ -18,7 +18,12 @@ import { acceptStepEndingChallenge, looksLikeTotp, matchTotp } from './totp.js';
 
 type Method = 'totp' | 'recovery_code';
 
-const loginEvent = (userId: string, client: ClientInfo, method: Method): SecurityEvent => ({ type: 'login', userId, client, details: { method } });
+const loginEvent = (userId: string, client: ClientInfo, method: Method): SecurityEvent => ({
+  type: 'login',
+  userId,
+  client,
+  details: { method },
+});
 
 /** Finishes a sign-in started by a password: the user and a token pair. */
 export async function completeMfaLogin(input: LoginMfaInput, client: ClientInfo): Promise<SignedIn> {
@@ -55,6 +60,11 @@ export async function completeMfaLogin(input: LoginMfaInput, client: ClientInfo)
   }
 
   const challengeLives = await countWrongCode(token);
-  await recordSecurityEvent({ type: 'login_failed', userId, client, details: { step: 'mfa', method, reason: 'invalid_mfa_code' } });
+  await recordSecurityEvent({
+    type: 'login_failed',
+    userId,
+    client,
+    details: { step: 'mfa', method, reason: 'invalid_mfa_code' },
+  });
   throw challengeLives ? problems.invalidMfaCode() : problems.invalidMfaToken();
 }

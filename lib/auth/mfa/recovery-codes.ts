@@ -18,11 +18,16 @@ const LENGTH = 12;
  * out read as the digits they look like (o → 0, i and l → 1). `undefined` when it cannot be one.
  */
 export function normalizeRecoveryCode(code: string): string | undefined {
-  const plain = code.toLowerCase().replace(/[\s-]+/g, '').replace(/o/g, '0').replace(/[il]/g, '1');
+  const plain = code
+    .toLowerCase()
+    .replace(/[\s-]+/g, '')
+    .replace(/o/g, '0')
+    .replace(/[il]/g, '1');
   return plain.length === LENGTH && [...plain].every((c) => ALPHABET.includes(c)) ? plain : undefined;
 }
 
-const hashCode = (userId: string, normalized: string) => createHash('sha256').update(`${userId}:${normalized}`).digest('hex');
+const hashCode = (userId: string, normalized: string) =>
+  createHash('sha256').update(`${userId}:${normalized}`).digest('hex');
 
 /** A fresh set: the codes to show once, and the rows to store. */
 export function newRecoveryCodes(userId: string): { codes: string[]; rows: (typeof mfaRecoveryCodes.$inferInsert)[] } {
@@ -49,7 +54,13 @@ export async function spendRecoveryCode(userId: string, code: string, tx: Transa
   const spent = await tx
     .update(mfaRecoveryCodes)
     .set({ usedAt: new Date() })
-    .where(and(eq(mfaRecoveryCodes.userId, userId), eq(mfaRecoveryCodes.codeHash, hashCode(userId, normalized)), isNull(mfaRecoveryCodes.usedAt)))
+    .where(
+      and(
+        eq(mfaRecoveryCodes.userId, userId),
+        eq(mfaRecoveryCodes.codeHash, hashCode(userId, normalized)),
+        isNull(mfaRecoveryCodes.usedAt),
+      ),
+    )
     .returning({ id: mfaRecoveryCodes.id });
   return spent.length === 1;
 }

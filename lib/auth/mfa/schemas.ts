@@ -3,7 +3,9 @@ import * as z from 'zod/mini';
 import { notBlank, Password } from '../schemas.js';
 
 /** A 6-digit TOTP code or a recovery code, as typed (spaces and dashes are ignored). */
-export const MfaCode = z.string().check(notBlank(), z.maxLength(64, 'Ensure this field has no more than 64 characters.'));
+export const MfaCode = z
+  .string()
+  .check(notBlank(), z.maxLength(64, 'Ensure this field has no more than 64 characters.'));
 
 export const TotpSetupBody = z.object({ password: Password });
 export const TotpConfirmBody = z.object({ code: MfaCode });

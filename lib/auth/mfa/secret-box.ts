@@ -53,7 +53,8 @@ export function sealSecret(secret: Uint8Array, userId: string): string {
 export function openSecret(sealed: string, userId: string): Buffer {
   const [version, keyId, iv, body] = sealed.split('.');
   const key = keyId ? keys().opening.get(keyId) : undefined;
-  if (version !== VERSION || !key || !iv || !body) throw new Error(`MFA secret of user ${userId} is sealed with an unknown key or format`);
+  if (version !== VERSION || !key || !iv || !body)
+    throw new Error(`MFA secret of user ${userId} is sealed with an unknown key or format`);
   const data = Buffer.from(body, 'base64url');
   const decipher = createDecipheriv('aes-256-gcm', key.bytes, Buffer.from(iv, 'base64url')).setAAD(Buffer.from(userId));
   decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));

@@ -46,7 +46,14 @@ return 1`;
 export const usedStepKey = (userId: string) => redisKey('mfa', 'totp-step', userId);
 
 const totp = (secret: Uint8Array, label = '') =>
-  new TOTP({ issuer: config.mfa.issuer, label, algorithm: ALGORITHM, digits: DIGITS, period: PERIOD_S, secret: new Secret({ buffer: new Uint8Array(secret).buffer }) });
+  new TOTP({
+    issuer: config.mfa.issuer,
+    label,
+    algorithm: ALGORITHM,
+    digits: DIGITS,
+    period: PERIOD_S,
+    secret: new Secret({ buffer: new Uint8Array(secret).buffer }),
+  });
 
 /** A new random secret (160 bits, RFC 4226's recommendation). */
 export const newTotpSecret = (): Buffer => randomBytes(SECRET_BYTES);
@@ -70,14 +77,24 @@ export function matchTotp(secret: Uint8Array, code: string, timestamp = Date.now
 
 /** Marks `step` used for the user; `false` when it (or a later step) was already accepted. */
 export async function acceptStep(userId: string, step: number): Promise<boolean> {
-  const accepted = await redisOp((r) => r.eval<string[], number>(ACCEPT_STEP_SCRIPT, [usedStepKey(userId)], [String(step), String(USED_STEP_TTL_S)]));
+  const accepted = await redisOp((r) =>
+    r.eval<string[], number>(ACCEPT_STEP_SCRIPT, [usedStepKey(userId)], [String(step), String(USED_STEP_TTL_S)]),
+  );
   return accepted === 1;
 }
 
 /** Accepts `step` and uses up the challenge under `challengeKey`, atomically (see FINISH_CHALLENGE_SCRIPT). */
-export async function acceptStepEndingChallenge(userId: string, step: number, challengeKey: string): Promise<'accepted' | 'replayed' | 'challenge_gone'> {
+export async function acceptStepEndingChallenge(
+  userId: string,
+  step: number,
+  challengeKey: string,
+): Promise<'accepted' | 'replayed' | 'challenge_gone'> {
   const outcome = await redisOp((r) =>
-    r.eval<string[], number>(FINISH_CHALLENGE_SCRIPT, [challengeKey, usedStepKey(userId)], [String(step), String(USED_STEP_TTL_S)]),
+    r.eval<string[], number>(
+      FINISH_CHALLENGE_SCRIPT,
+      [challengeKey, usedStepKey(userId)],
+      [String(step), String(USED_STEP_TTL_S)],
+    ),
   );
   return outcome === 1 ? 'accepted' : outcome === 0 ? 'replayed' : 'challenge_gone';
 }

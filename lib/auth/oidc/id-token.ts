@@ -49,7 +49,11 @@ const text = (value: unknown, max: number): string | undefined =>
   typeof value === 'string' && value.trim() && value.trim().length <= max ? value.trim() : undefined;
 
 /** Verifies an ID token issued to one of the provider's clients; 401 `invalid_credentials` otherwise. */
-export async function verifyIdToken(provider: OidcProviderConfig, idToken: string, options: { nonce?: string }): Promise<VerifiedIdentity> {
+export async function verifyIdToken(
+  provider: OidcProviderConfig,
+  idToken: string,
+  options: { nonce?: string },
+): Promise<VerifiedIdentity> {
   const metadata = await providerMetadata(provider);
   let payload: Record<string, unknown>;
   try {
@@ -62,11 +66,18 @@ export async function verifyIdToken(provider: OidcProviderConfig, idToken: strin
     }));
   } catch (error) {
     // The JWKS could not be fetched: the provider is unreachable, not the token wrong.
-    if (error instanceof errors.JWKSTimeout || error instanceof TypeError || (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC')) {
+    if (
+      error instanceof errors.JWKSTimeout ||
+      error instanceof TypeError ||
+      (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC')
+    ) {
       log.error('oidc jwks unavailable', { provider: provider.name, error });
       throw problems.unavailable();
     }
-    log.info('oidc id token refused', { provider: provider.name, reason: error instanceof errors.JOSEError ? error.code : 'invalid' });
+    log.info('oidc id token refused', {
+      provider: provider.name,
+      reason: error instanceof errors.JOSEError ? error.code : 'invalid',
+    });
     throw invalidIdToken();
   }
   const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];

@@ -18,7 +18,11 @@ const serializeIdentity = (row: UserIdentityRow): IdentityResource => ({
 });
 
 async function identitiesOf(userId: string): Promise<IdentityList> {
-  const rows = await db().select().from(userIdentities).where(eq(userIdentities.userId, userId)).orderBy(asc(userIdentities.createdAt), asc(userIdentities.id));
+  const rows = await db()
+    .select()
+    .from(userIdentities)
+    .where(eq(userIdentities.userId, userId))
+    .orderBy(asc(userIdentities.createdAt), asc(userIdentities.id));
   return { results: rows.map(serializeIdentity) };
 }
 
@@ -40,7 +44,11 @@ export async function unlinkIdentity(user: UserRow, identityId: string, client: 
   const notFound = () => problems.notFound('No linked identity with this id.');
   if (!isUuid(identityId)) throw notFound();
   await db().transaction(async (tx) => {
-    const [current] = await tx.select({ password: users.password }).from(users).where(eq(users.id, user.id)).for('update');
+    const [current] = await tx
+      .select({ password: users.password })
+      .from(users)
+      .where(eq(users.id, user.id))
+      .for('update');
     const [identity] = await tx
       .select()
       .from(userIdentities)
@@ -52,6 +60,14 @@ export async function unlinkIdentity(user: UserRow, identityId: string, client: 
       .where(and(eq(userIdentities.userId, user.id), ne(userIdentities.id, identityId)));
     if (!hasUsablePassword(current.password) && (others?.n ?? 0) === 0) throw problems.lastSignInMethod();
     await tx.delete(userIdentities).where(eq(userIdentities.id, identityId));
-    await recordSecurityEvent({ type: 'identity_unlinked', userId: user.id, client, details: { provider: identity.provider, identity_id: identity.id } }, tx);
+    await recordSecurityEvent(
+      {
+        type: 'identity_unlinked',
+        userId: user.id,
+        client,
+        details: { provider: identity.provider, identity_id: identity.id },
+      },
+      tx,
+    );
   });
 }

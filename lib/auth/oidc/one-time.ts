@@ -9,7 +9,8 @@ import { redisKey, redisOp } from '../../redis.js';
 /** A new random secret: 256 bits, base64url. */
 export const newSecret = () => randomBytes(32).toString('base64url');
 
-const keyOf = (kind: string, secret: string) => redisKey('oidc', kind, createHash('sha256').update(secret).digest('hex'));
+const keyOf = (kind: string, secret: string) =>
+  redisKey('oidc', kind, createHash('sha256').update(secret).digest('hex'));
 
 /** Stores `value` under the digest of `secret` for `ttlS` seconds. */
 export async function putOnce(kind: string, secret: string, value: object, ttlS: number): Promise<void> {

@@ -53,19 +53,27 @@ export function providerMetadata(provider: OidcProviderConfig): Promise<Provider
 
 async function discover(provider: OidcProviderConfig): Promise<ProviderMetadata> {
   const url = `${provider.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-  const response = await fetch(url, { signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS), headers: { accept: 'application/json' } });
+  const response = await fetch(url, {
+    signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
+    headers: { accept: 'application/json' },
+  });
   if (!response.ok) throw new Error(`discovery answered ${response.status}`);
   const document = (await response.json()) as Record<string, unknown>;
   // OpenID Connect Discovery §4.3: the document must name exactly the issuer it was fetched for.
   if (document.issuer !== provider.issuer) throw new Error('discovery issuer does not match the configured issuer');
   const endpoint = (key: string): string => {
     const value = document[key];
-    if (typeof value !== 'string' || !isAcceptableProviderUrl(value, config.appEnv)) throw new Error(`discovery ${key} is missing or not https`);
+    if (typeof value !== 'string' || !isAcceptableProviderUrl(value, config.appEnv))
+      throw new Error(`discovery ${key} is missing or not https`);
     return value;
   };
   const strings = (key: string): string[] | undefined =>
-    Array.isArray(document[key]) ? (document[key] as unknown[]).filter((v): v is string => typeof v === 'string') : undefined;
-  const algorithms = (strings('id_token_signing_alg_values_supported') ?? ['RS256']).filter((alg) => ASYMMETRIC.test(alg));
+    Array.isArray(document[key])
+      ? (document[key] as unknown[]).filter((v): v is string => typeof v === 'string')
+      : undefined;
+  const algorithms = (strings('id_token_signing_alg_values_supported') ?? ['RS256']).filter((alg) =>
+    ASYMMETRIC.test(alg),
+  );
   return {
     issuer: provider.issuer,
     authorizationEndpoint: endpoint('authorization_endpoint'),

@@ -40,7 +40,11 @@ export interface SignInProfile {
 }
 
 /** Signs in with a verified identity; one retry settles a race with a concurrent first sign-in. */
-export async function signInWithIdentity(identity: VerifiedIdentity, client: ClientInfo, profile: SignInProfile = {}): Promise<SocialSignIn> {
+export async function signInWithIdentity(
+  identity: VerifiedIdentity,
+  client: ClientInfo,
+  profile: SignInProfile = {},
+): Promise<SocialSignIn> {
   try {
     return await resolveSignIn(identity, client, profile);
   } catch (error) {
@@ -51,14 +55,23 @@ export async function signInWithIdentity(identity: VerifiedIdentity, client: Cli
   }
 }
 
-const event = (type: SecurityEvent['type'], userId: string, client: ClientInfo, details: SecurityEvent['details']): SecurityEvent => ({
+const event = (
+  type: SecurityEvent['type'],
+  userId: string,
+  client: ClientInfo,
+  details: SecurityEvent['details'],
+): SecurityEvent => ({
   type,
   userId,
   client,
   details,
 });
 
-async function resolveSignIn(identity: VerifiedIdentity, client: ClientInfo, profile: SignInProfile): Promise<SocialSignIn> {
+async function resolveSignIn(
+  identity: VerifiedIdentity,
+  client: ClientInfo,
+  profile: SignInProfile,
+): Promise<SocialSignIn> {
   const [linked] = await db()
     .select({ user: users, identityId: userIdentities.id })
     .from(userIdentities)
@@ -68,7 +81,10 @@ async function resolveSignIn(identity: VerifiedIdentity, client: ClientInfo, pro
   if (linked) return signInLinked(linked.user, linked.identityId, identity, client);
 
   if (!identity.email) {
-    throw problems.validation([{ field: 'email', message: 'The provider did not share an email address: allow the email scope.' }], 'The sign-in is missing an email address.');
+    throw problems.validation(
+      [{ field: 'email', message: 'The provider did not share an email address: allow the email scope.' }],
+      'The sign-in is missing an email address.',
+    );
   }
   const existing = await findUserByEmail(identity.email);
   if (existing) return linkExisting(existing.id, identity, client);
@@ -76,7 +92,12 @@ async function resolveSignIn(identity: VerifiedIdentity, client: ClientInfo, pro
 }
 
 /** Case 1: the identity is known. One statement: last login, the identity's use, the session, the event. */
-async function signInLinked(user: UserRow, identityId: string, identity: VerifiedIdentity, client: ClientInfo): Promise<SocialSignIn> {
+async function signInLinked(
+  user: UserRow,
+  identityId: string,
+  identity: VerifiedIdentity,
+  client: ClientInfo,
+): Promise<SocialSignIn> {
   if (!user.isActive) throw problems.invalidCredentials();
   // The provider stands in for the password, not for the second factor.
   if (user.mfaEnabled) return { created: false, ...(await startMfaChallenge(user.id)) };
@@ -93,7 +114,12 @@ async function signInLinked(user: UserRow, identityId: string, identity: Verifie
     );
   const recorded = securityEventCte(event('login', user.id, client, { method: identity.provider }));
   const [[signedIn], pair] = await Promise.all([
-    db().with(...started, touched, recorded).update(users).set({ lastLogin: new Date() }).where(eq(users.id, user.id)).returning(),
+    db()
+      .with(...started, touched, recorded)
+      .update(users)
+      .set({ lastLogin: new Date() })
+      .where(eq(users.id, user.id))
+      .returning(),
     session.pair,
   ]);
   return { created: false, user: serializeUser(signedIn!), ...pair };
@@ -129,7 +155,11 @@ async function linkExisting(userId: string, identity: VerifiedIdentity, client: 
 }
 
 /** Case 3: a new account, its identity, its first session and its events, in one statement. */
-async function createAccount(identity: VerifiedIdentity, client: ClientInfo, profile: SignInProfile): Promise<SocialSignIn> {
+async function createAccount(
+  identity: VerifiedIdentity,
+  client: ClientInfo,
+  profile: SignInProfile,
+): Promise<SocialSignIn> {
   const userId = randomUUID();
   const identityId = randomUUID();
   const session = newSession(userId, client);
@@ -139,7 +169,13 @@ async function createAccount(identity: VerifiedIdentity, client: ClientInfo, pro
     .as(
       db()
         .insert(userIdentities)
-        .values({ id: identityId, userId, provider: identity.provider, subject: identity.subject, email: identity.email ?? null })
+        .values({
+          id: identityId,
+          userId,
+          provider: identity.provider,
+          subject: identity.subject,
+          email: identity.email ?? null,
+        })
         .returning({ id: userIdentities.id }),
     );
   const recorded = securityEventCte([

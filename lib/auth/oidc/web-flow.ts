@@ -51,9 +51,11 @@ interface PendingSignIn {
 }
 
 /** The URL the provider sends the browser back to (registered with the provider). */
-export const callbackUrl = (provider: OidcProviderConfig) => `${config.oidc.callbackBaseUrl}/api/auth/oidc/${provider.name}/callback`;
+export const callbackUrl = (provider: OidcProviderConfig) =>
+  `${config.oidc.callbackBaseUrl}/api/auth/oidc/${provider.name}/callback`;
 
-const invalidAttempt = () => new Problem('invalid_token', 'The sign-in attempt is unknown or has expired. Start again.');
+const invalidAttempt = () =>
+  new Problem('invalid_token', 'The sign-in attempt is unknown or has expired. Start again.');
 const invalidExchangeCode = () => new Problem('invalid_token', 'The sign-in code is invalid, expired or already used.');
 
 const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
@@ -64,13 +66,25 @@ export interface Redirect {
 }
 
 /** Step 1: the provider's authorization URL for a new attempt. */
-export async function authorize(provider: OidcProviderConfig, input: { redirect_uri: string; state?: string }): Promise<Redirect> {
+export async function authorize(
+  provider: OidcProviderConfig,
+  input: { redirect_uri: string; state?: string },
+): Promise<Redirect> {
   if (!config.oidc.redirectUris.includes(input.redirect_uri)) {
-    throw problems.validation([{ field: 'redirect_uri', message: 'This redirect URI is not allowed (OIDC_REDIRECT_URIS).' }], 'Query string is invalid.');
+    throw problems.validation(
+      [{ field: 'redirect_uri', message: 'This redirect URI is not allowed (OIDC_REDIRECT_URIS).' }],
+      'Query string is invalid.',
+    );
   }
   const metadata = await providerMetadata(provider);
   const state = newSecret();
-  const attempt: Attempt = { provider: provider.name, redirectUri: input.redirect_uri, nonce: newSecret(), verifier: newSecret(), appState: input.state };
+  const attempt: Attempt = {
+    provider: provider.name,
+    redirectUri: input.redirect_uri,
+    nonce: newSecret(),
+    verifier: newSecret(),
+    appState: input.state,
+  };
   await putOnce('state', state, attempt, AUTHORIZATION_TTL_S);
   const url = new URL(metadata.authorizationEndpoint);
   const params = {
@@ -108,16 +122,23 @@ export async function callback(provider: OidcProviderConfig, params: CallbackPar
   const attempt = await takeOnce<Attempt>('state', params.state ?? '');
   // Without a live attempt there is no trusted place to send the browser: answer here.
   if (!attempt || attempt.provider !== provider.name) throw invalidAttempt();
-  const back = (extra: Record<string, string>) => ({ location: withParams(attempt.redirectUri, { ...extra, state: attempt.appState }) });
+  const back = (extra: Record<string, string>) => ({
+    location: withParams(attempt.redirectUri, { ...extra, state: attempt.appState }),
+  });
 
   if (params.error || !params.code) {
     log.info('oidc authorization refused', { provider: provider.name, error: params.error?.slice(0, 64) ?? 'no code' });
-    return back({ error: params.error === 'access_denied' ? CALLBACK_ERRORS.access_denied : CALLBACK_ERRORS.provider_error });
+    return back({
+      error: params.error === 'access_denied' ? CALLBACK_ERRORS.access_denied : CALLBACK_ERRORS.provider_error,
+    });
   }
   let pending: PendingSignIn;
   try {
     const idToken = await redeemCode(provider, params.code, attempt.verifier);
-    pending = { identity: await verifyIdToken(provider, idToken, { nonce: attempt.nonce }), fullName: appleUserName(params.user) };
+    pending = {
+      identity: await verifyIdToken(provider, idToken, { nonce: attempt.nonce }),
+      fullName: appleUserName(params.user),
+    };
   } catch (error) {
     if (!(error instanceof Problem)) log.error('oidc code exchange failed', { provider: provider.name, error });
     return back({ error: CALLBACK_ERRORS.provider_error });
@@ -130,8 +151,16 @@ export async function callback(provider: OidcProviderConfig, params: CallbackPar
 /** Redeems the provider's authorization code for its ID token (the access token is not kept). */
 async function redeemCode(provider: OidcProviderConfig, code: string, verifier: string): Promise<string> {
   const metadata = await providerMetadata(provider);
-  const body = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: callbackUrl(provider), code_verifier: verifier });
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  const body = new URLSearchParams({
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: callbackUrl(provider),
+    code_verifier: verifier,
+  });
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+  };
   const clientId = provider.clientIds[0]!;
   const secret = await clientSecret(provider);
   if (secret && !metadata.tokenAuthMethods.includes('client_secret_post')) {
@@ -142,10 +171,17 @@ async function redeemCode(provider: OidcProviderConfig, code: string, verifier: 
     body.set('client_id', clientId);
     if (secret) body.set('client_secret', secret);
   }
-  const response = await fetch(metadata.tokenEndpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS) });
+  const response = await fetch(metadata.tokenEndpoint, {
+    method: 'POST',
+    headers,
+    body,
+    signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
+  });
   const answer = (await response.json().catch(() => ({}))) as { id_token?: unknown; error?: unknown };
   if (!response.ok || typeof answer.id_token !== 'string') {
-    throw new Error(`token endpoint answered ${response.status}${typeof answer.error === 'string' ? ` ${answer.error.slice(0, 64)}` : ''}`);
+    throw new Error(
+      `token endpoint answered ${response.status}${typeof answer.error === 'string' ? ` ${answer.error.slice(0, 64)}` : ''}`,
+    );
   }
   return answer.id_token;
 }
@@ -155,7 +191,10 @@ function appleUserName(user: string | undefined): string | undefined {
   if (!user) return undefined;
   try {
     const name = (JSON.parse(user) as { name?: { firstName?: unknown; lastName?: unknown } }).name;
-    const full = [name?.firstName, name?.lastName].filter((part): part is string => typeof part === 'string' && part.trim() !== '').map((part) => part.trim()).join(' ');
+    const full = [name?.firstName, name?.lastName]
+      .filter((part): part is string => typeof part === 'string' && part.trim() !== '')
+      .map((part) => part.trim())
+      .join(' ');
     return full ? full.slice(0, 150) : undefined;
   } catch {
     return undefined;
@@ -183,11 +222,17 @@ export function callbackParams(event: {
 }): CallbackParams {
   let source: Record<string, string | undefined> = event.queryStringParameters ?? {};
   if (event.requestContext.http.method === 'POST') {
-    const raw = typeof event.body === 'string' ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
+    const raw =
+      typeof event.body === 'string'
+        ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
+        : Buffer.alloc(0);
     if (raw.length > MAX_FORM_BYTES) throw problems.payloadTooLarge(MAX_FORM_BYTES);
     const type = (event.headers?.['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/x-www-form-urlencoded') {
-      throw new Problem('unsupported_media_type', 'The callback takes a form post (application/x-www-form-urlencoded).');
+      throw new Problem(
+        'unsupported_media_type',
+        'The callback takes a form post (application/x-www-form-urlencoded).',
+      );
     }
     source = Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
   }

@@ -13,7 +13,12 @@ const statement = perPool((database) =>
     .from(users)
     .leftJoin(
       sessions,
-      and(eq(sessions.id, sql.placeholder('sid')), eq(sessions.userId, users.id), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`)),
+      and(
+        eq(sessions.id, sql.placeholder('sid')),
+        eq(sessions.userId, users.id),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, sql`now()`),
+      ),
     )
     .where(eq(users.id, sql.placeholder('id')))
     .limit(1)

@@ -46,7 +46,12 @@ const noSuchSession = () => problems.notFound('No live session with this id.');
 /** `DELETE /api/auth/sessions/{id}`: one of the caller's own live sessions (the current one included). */
 export async function endOwnSession(userId: string, sessionId: string, client: ClientInfo): Promise<void> {
   if (!isUuid(sessionId)) throw noSuchSession();
-  const ended = await endAndRecord({ userId, sessionId }, (id) => ({ type: 'session_revoked', userId, client, details: { session_id: id } }));
+  const ended = await endAndRecord({ userId, sessionId }, (id) => ({
+    type: 'session_revoked',
+    userId,
+    client,
+    details: { session_id: id },
+  }));
   // Another user's session matches nothing, exactly like an unknown id: nothing tells them apart.
   if (ended === 0) throw noSuchSession();
 }
@@ -55,7 +60,11 @@ export async function endOwnSession(userId: string, sessionId: string, client: C
  * `DELETE /api/auth/sessions`: every live session of the caller but the current one. A token from
  * before sessions existed has no current session: every session ends.
  */
-export async function endOtherSessions(userId: string, currentSessionId: string | undefined, client: ClientInfo): Promise<SessionsRevoked> {
+export async function endOtherSessions(
+  userId: string,
+  currentSessionId: string | undefined,
+  client: ClientInfo,
+): Promise<SessionsRevoked> {
   const revoked = await endAndRecord({ userId, exceptSessionId: currentSessionId }, (id) => ({
     type: 'session_revoked',
     userId,
@@ -66,7 +75,12 @@ export async function endOtherSessions(userId: string, currentSessionId: string 
 }
 
 /** Staff ending one session of `userId` (`admin_sessions_revoked`, with the actor). */
-export async function endSessionAsStaff(actorId: string, userId: string, sessionId: string, client: ClientInfo): Promise<void> {
+export async function endSessionAsStaff(
+  actorId: string,
+  userId: string,
+  sessionId: string,
+  client: ClientInfo,
+): Promise<void> {
   if (!isUuid(sessionId)) throw noSuchSession();
   const ended = await endAndRecord({ userId, sessionId }, (id) => ({
     type: 'admin_sessions_revoked',

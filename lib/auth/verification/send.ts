@@ -13,10 +13,15 @@ import { verificationLink, verificationTokens } from './tokens.js';
 type Recipient = Pick<UserRow, 'id' | 'email' | 'fullName'>;
 
 const compose = (user: Recipient, token: string) =>
-  verifyEmailMessage({ email: user.email, fullName: user.fullName }, verificationLink(token), config.emailVerification.tokenTtlS / 3600);
+  verifyEmailMessage(
+    { email: user.email, fullName: user.fullName },
+    verificationLink(token),
+    config.emailVerification.tokenTtlS / 3600,
+  );
 
 /** Who may be sent a link: an active account whose address is not verified yet. */
-export const awaitsVerification = (user: Pick<UserRow, 'isActive' | 'emailVerified'>) => user.isActive && !user.emailVerified;
+export const awaitsVerification = (user: Pick<UserRow, 'isActive' | 'emailVerified'>) =>
+  user.isActive && !user.emailVerified;
 
 /**
  * After registration: the account already exists, so neither Redis nor SES failing may fail the

@@ -24,7 +24,11 @@ export function markEmailVerified(
 ): Promise<MarkVerifiedOutcome> {
   return db().transaction(async (tx) => {
     // Locked, so that a concurrent verification (or admin mark) records one event, not two.
-    const [user] = await tx.select({ isActive: users.isActive, emailVerified: users.emailVerified }).from(users).where(eq(users.id, userId)).for('update');
+    const [user] = await tx
+      .select({ isActive: users.isActive, emailVerified: users.emailVerified })
+      .from(users)
+      .where(eq(users.id, userId))
+      .for('update');
     if (!user?.isActive) return 'no_account';
     if (user.emailVerified) return 'already_verified';
     const recorded = securityEventCte({ type: 'email_verified', userId, client, details });
