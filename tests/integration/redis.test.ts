@@ -202,7 +202,7 @@ describe('the function bundles', () => {
   async function bundledPackages(environment: Record<string, string>): Promise<Set<string>> {
     const esbuild = await import('esbuild');
     const require = createRequire(import.meta.url);
-    const plugins = (require('../serverless/esbuild-plugins.cjs') as (sls: unknown) => { name: string }[])({
+    const plugins = (require('../../serverless/esbuild-plugins.cjs') as (sls: unknown) => { name: string }[])({
       service: { provider: { environment } },
     });
     const { metafile } = await esbuild.build({
