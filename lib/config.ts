@@ -224,8 +224,8 @@ const DEVELOPMENT_DEFAULTS: Record<string, string> = {
   DEFAULT_FROM_EMAIL: 'Auth Service <no-reply@auth.example.com>',
   SES_ENDPOINT: 'http://127.0.0.1:8005',
   OIDC_CALLBACK_BASE_URL: 'http://localhost:3000',
-  // serverless-offline runs each concurrent request in its own worker, each with its own pool:
-  // idle connections must go quickly or a burst of requests holds max_connections for a minute.
+  // serverless-offline keeps up to OFFLINE_MAX_INSTANCES workers (10) alive, each with its own pool:
+  // a worker idle between requests should not hold a connection for a minute.
   DB_IDLE_TIMEOUT_S: '2',
 };
 
