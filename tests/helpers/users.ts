@@ -9,6 +9,20 @@ import { call } from './http.js';
 export const uniqueEmail = (label = 'user') => `${label}-${randomUUID().slice(0, 8)}@example.com`;
 
 /** A password that passes the policy. */
+/** The fields of a user resource, sorted: what register, login, /me and the admin routes answer. */
+export const USER_RESOURCE_KEYS = [
+  'date_joined',
+  'email',
+  'email_verified',
+  'full_name',
+  'id',
+  'is_active',
+  'is_staff',
+  'is_superuser',
+  'last_login',
+  'mfa_enabled',
+];
+
 export const STRONG_PASSWORD = 'correct-Horse-battery-42';
 
 export interface TestAccount {

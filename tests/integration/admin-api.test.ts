@@ -13,20 +13,7 @@ import { createAccount, type Role } from '../helpers/admin.js';
 import { freshHandler } from '../helpers/fresh.js';
 import { call, expectProblem, type Handler, type RequestOptions, type TestResponse } from '../helpers/http.js';
 import { captureLogs } from '../helpers/log-capture.js';
-import { login } from '../helpers/users.js';
-
-const USER_KEYS = [
-  'date_joined',
-  'email',
-  'email_verified',
-  'full_name',
-  'id',
-  'is_active',
-  'is_staff',
-  'is_superuser',
-  'last_login',
-  'mfa_enabled',
-];
+import { login, USER_RESOURCE_KEYS } from '../helpers/users.js';
 
 const onUser =
   (handler: Handler, method: string, suffix = '') =>
@@ -149,7 +136,7 @@ describe('GET /api/admin/users', () => {
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toEqual({ count: 1, page: 1, page_size: 20, results: [expect.any(Object)] });
-    expect(Object.keys(res.body.results[0]).sort()).toEqual(USER_KEYS);
+    expect(Object.keys(res.body.results[0]).sort()).toEqual(USER_RESOURCE_KEYS);
     expect(res.body.results[0]).toMatchObject({
       id: staff.id,
       email: staff.email,
@@ -348,7 +335,7 @@ describe('GET|PATCH|DELETE /api/admin/users/{id}', () => {
     const target = await createAccount('user');
     const res = await admin.get(staff.access, target.id);
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body).sort()).toEqual(USER_KEYS);
+    expect(Object.keys(res.body).sort()).toEqual(USER_RESOURCE_KEYS);
     expect(res.body).toMatchObject({ id: target.id, email: target.email, is_active: true });
   });
 
