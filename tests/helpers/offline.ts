@@ -15,7 +15,24 @@ export interface OfflineServer {
   stop: () => Promise<void>;
 }
 
+/**
+ * Starts the stack on free ports. A port is free when picked but offline listens on it only after
+ * its first build (seconds later), and the tests' own outgoing connections draw from the same
+ * ephemeral range: when one took it meanwhile (EADDRINUSE), start again on new ports.
+ */
 export async function startOffline(env: Record<string, string> = {}): Promise<OfflineServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOfflineOnce(env);
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof PortTaken)) throw error;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOfflineOnce(env: Record<string, string>): Promise<OfflineServer> {
   const [httpPort, lambdaPort] = [await freePort(), await freePort()];
   const workFolder = `.esbuild-test-${httpPort}`;
   let output = '';
@@ -34,18 +51,22 @@ export async function startOffline(env: Record<string, string> = {}): Promise<Of
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const stop = async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(-child.pid!, 'SIGTERM');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-    if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      process.kill(-child.pid!, 'SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    }
+    // Also when offline exited on its own (a failed start): its build folder is ours to remove.
     rmSync(workFolder, { recursive: true, force: true });
   };
   const deadline = Date.now() + 90_000;
   while (!/Server ready/.test(output)) {
-    if (child.exitCode !== null || Date.now() > deadline) {
+    // offline prints a failed listen and then stays up (its file watcher), so look for it.
+    if (child.exitCode !== null || Date.now() > deadline || /EADDRINUSE/.test(output)) {
       await stop();
-      throw new Error(`serverless offline did not start:\n${output}`);
+      const message = `serverless offline did not start:\n${output}`;
+      throw /EADDRINUSE/.test(output) ? new PortTaken(message) : new Error(message);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
