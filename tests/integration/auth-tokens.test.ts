@@ -114,3 +114,20 @@ describe('token types', () => {
     expectProblem(res, 401, 'invalid_refresh_token');
   });
 });
+
+describe('refresh on the wire', () => {
+  it('rotates a live token in one named prepared statement, parsed once per connection', async () => {
+    const account = await registerAccount();
+    let refresh = account.refresh;
+    for (let i = 0; i < 3; i++) {
+      const res = await call(refreshHandler, 'POST', '/api/auth/refresh', { body: { refresh } });
+      expect(res.status).toBe(200);
+      refresh = res.body.refresh;
+    }
+    // The pool holds one connection (DB_POOL_MAX=1): the statements it prepared are visible here.
+    // An unnamed statement (drizzle's execute) costs two round trips per refresh instead of one.
+    const prepared = await sql()`select statement from pg_prepared_statements
+      where statement like '%with rotated as%' and statement not like '%pg_prepared_statements%'`;
+    expect(prepared).toHaveLength(1);
+  });
+});
