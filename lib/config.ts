@@ -155,6 +155,8 @@ const schema = z.object({
   MFA_ISSUER: z.string().check(z.trim(), z.minLength(1), z.maxLength(100, 'must be at most 100 characters')),
   MFA_ENCRYPTION_KEY: z.optional(mfaKeys),
   RATE_LIMIT_MFA: rateLimit,
+  // Per function (lib/http/routes.json, lib/jit.ts), not an operator setting.
+  V8_TURBOFAN: bool,
 });
 
 /** Every variable the service reads (besides APP_ENV and the DB_* fallback). */
@@ -173,6 +175,7 @@ const DEFAULTS: Record<string, string> = {
   DB_POOL_MAX: '1',
   DB_CONNECT_TIMEOUT_S: '2',
   DB_PREPARE: 'true',
+  V8_TURBOFAN: 'true',
   REDIS_KEY_PREFIX: 'auth:',
   REDIS_TIMEOUT_MS: '1000',
   RATE_LIMIT_TIMEOUT_MS: '200',
@@ -303,6 +306,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       keys: signingKeys,
     }),
     bcryptRounds: v.BCRYPT_ROUNDS,
+    /** V8's optimizing compiler in a Lambda runtime; off only for functions that hash nothing (lib/jit.ts). */
+    v8Turbofan: v.V8_TURBOFAN,
     database: Object.freeze({
       url: v.DATABASE_URL,
       poolMax: v.DB_POOL_MAX,

@@ -26,6 +26,8 @@ for (const [name, fn] of Object.entries(routes)) {
       return { httpApi: { method, path } };
     }),
     ...(fn.memorySize ? { memorySize: fn.memorySize } : {}),
+    // V8's optimizing compiler off where it only adds to the tail (lib/jit.ts); never where bcrypt runs.
+    ...(fn.turbofan === false ? { environment: { V8_TURBOFAN: 'false' } } : {}),
   };
   for (const route of fn.routes) {
     slashRoutes[`HttpApiRoute${routeLogicalName(route)}Slash`] = {

@@ -18,6 +18,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { config } from '../config.js';
+import '../jit.js';
 import type { UserRow } from '../db/schema.js';
 import { startRequestClock } from '../deadline.js';
 import { log, setLogContext } from '../log.js';

@@ -17,6 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import routes from '../../lib/http/routes.json' with { type: 'json' };
 
@@ -135,7 +136,43 @@ describe('serverless package', () => {
     expect(prune.Properties.Environment.Variables).toHaveProperty('AUDIT_RETENTION_DAYS');
     expect(JSON.stringify(apiRoutes())).not.toContain('ScheduledPrune');
   });
+  it('switches TurboFan off only in the functions routes.json names, none of which bundles bcryptjs', () => {
+    const off = Object.entries(routes as Record<string, { turbofan?: boolean }>)
+      .filter(([, fn]) => fn.turbofan === false)
+      .map(([name]) => name);
+    expect(off).toEqual(expect.arrayContaining(['authMe', 'authRefresh']));
+    for (const name of Object.keys(routes)) {
+      const variables =
+        template.Resources[`${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`]!.Properties.Environment.Variables;
+      expect(variables.V8_TURBOFAN, name).toBe(off.includes(name) ? 'false' : undefined);
+      // The function's own variable is added to the provider's, not instead of them.
+      expect(variables, name).toHaveProperty('DATABASE_URL');
+    }
+    // bcryptjs' own error text: in a login bundle, and in none that runs without TurboFan (12x slower).
+    const BCRYPTJS = 'Illegal number of rounds';
+    expect(bundleText('authLogin').includes(BCRYPTJS)).toBe(true);
+    for (const name of off) expect(bundleText(name).includes(BCRYPTJS), `${name} bundles bcryptjs`).toBe(false);
+  });
 });
+
+/** The function's bundled `.mjs`, read out of its zip through the central directory. */
+function bundleText(name: string): string {
+  const zip = readFileSync(join(fresh, '.serverless', `${name}.zip`));
+  let entry = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06])); // end of central directory
+  const entries = zip.readUInt16LE(entry + 10);
+  entry = zip.readUInt32LE(entry + 16);
+  for (let i = 0; i < entries; i++) {
+    const nameLength = zip.readUInt16LE(entry + 28);
+    const local = zip.readUInt32LE(entry + 42);
+    if (zip.toString('utf8', entry + 46, entry + 46 + nameLength).endsWith('.mjs')) {
+      const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+      const data = zip.subarray(start, start + zip.readUInt32LE(entry + 20));
+      return (zip.readUInt16LE(entry + 10) === 8 ? inflateRawSync(data) : data).toString('utf8');
+    }
+    entry += 46 + nameLength + zip.readUInt16LE(entry + 30) + zip.readUInt16LE(entry + 32);
+  }
+  throw new Error(`${name}.zip: no .mjs entry`);
+}
 
 describe('serverless package with a broken build', () => {
   it('prints the error and exits non-zero within 30 s instead of hanging', async () => {
