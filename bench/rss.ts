@@ -1,15 +1,29 @@
 /**
- * Peak memory per function: each function's packaged handler alone in a plain `node` process
- * (bench/rss-child.mjs), 3,000 warm requests, then its resident set and the run's peak. Lambda
- * bills and limits memory per function, so each gets its own process, as deployed.
+ * Each function as deployed: its packaged handler alone in a plain `node` process
+ * (bench/rss-child.mjs) with the environment its Lambda gets (AWS_LAMBDA_FUNCTION_NAME, its
+ * V8_TURBOFAN), 300 warm-up requests and 3,000 timed ones; then its resident set and the run's
+ * peak. Lambda bills and limits memory per function and runs one function per process, so the
+ * latency here is the one a deployed instance has: no other bundle's JIT work or garbage in the
+ * process. Functions that run without TurboFan (lib/jit.ts) are also measured with it, in
+ * alternating rounds, to show what it changes.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import routes from '../lib/http/routes.json' with { type: 'json' };
 import { httpEvent } from '../tests/helpers/http.js';
 import { BUILD_DIR, ROOT } from './bundles.js';
+import { type Summary, summarize } from './stats.js';
 
 export const RSS_REQUESTS = 3000;
+/** Untimed requests first: connections opened, code compiled at least by the baseline tiers. */
+export const RSS_WARMUP = 300;
+/** A/B rounds (TurboFan as deployed, then on) for the functions that run without it. */
+const TURBOFAN_ROUNDS = 2;
+
+/** Whether the function runs with V8's optimizing compiler when deployed (lib/http/routes.json). */
+export const deployedTurbofan = (name: string): boolean =>
+  (routes as Record<string, { turbofan?: boolean }>)[name]?.turbofan !== false;
 export const RSS_GOAL_MB = 100;
 
 export interface RssRow {
@@ -23,6 +37,13 @@ export interface RssRow {
   heapUsedMB: number;
   /** Heap still in use after a full garbage collection: what the requests left alive. */
   liveHeapMB: number;
+  /** V8's optimizing compiler on in this run (`V8_TURBOFAN`). */
+  turbofan: boolean;
+  /** Whether that is how the function is deployed. */
+  asDeployed: boolean;
+  /** Wall time of each timed request, and the process' CPU time during it (all threads). */
+  latency: Summary;
+  cpu: Summary;
 }
 
 interface Plan {
@@ -49,21 +70,27 @@ export function measureRss(
   bundles: Record<string, string>,
   env: NodeJS.ProcessEnv,
   tag: string,
-  requests = RSS_REQUESTS,
+  timed = RSS_REQUESTS,
+  warmup = RSS_WARMUP,
 ): { baselineMB: number; rows: RssRow[] } {
   let index = 0;
+  const requests = warmup + timed;
   const run = (
     bundle: string,
-    plan: { event?: string; expect?: number; chain?: boolean; refresh?: string },
+    plan: { function?: string; event?: string; expect?: number; chain?: boolean; refresh?: string },
     n: number,
+    turbofan = true,
   ) => {
     const out = join(BUILD_DIR, `rss-${tag}-${index++}.json`);
     const result = spawnSync(process.execPath, ['--expose-gc', join(ROOT, 'bench', 'rss-child.mjs')], {
       cwd: ROOT,
       env: {
         ...env,
+        // What the Lambda runtime sets: lib/jit.ts applies V8_TURBOFAN only where it is present.
+        ...(plan.function ? { AWS_LAMBDA_FUNCTION_NAME: plan.function } : {}),
+        V8_TURBOFAN: String(turbofan),
         BENCH_RSS_BUNDLE: bundle,
-        BENCH_RSS_PLAN: JSON.stringify({ ...plan, requests: n }),
+        BENCH_RSS_PLAN: JSON.stringify({ ...plan, requests: n, warmup }),
         BENCH_OUT: out,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -74,21 +101,44 @@ export function measureRss(
       throw new Error(
         `bench/rss-child.mjs (${bundle || 'baseline'}) failed (exit ${result.status}): ${result.stderr.slice(-2000)}`,
       );
-    const value = JSON.parse(readFileSync(out, 'utf8')) as Omit<RssRow, 'function' | 'request' | 'requests'> & {
-      last?: string;
-    };
+    const value = JSON.parse(readFileSync(out, 'utf8')) as Omit<
+      RssRow,
+      'function' | 'request' | 'requests' | 'turbofan' | 'asDeployed' | 'latency' | 'cpu'
+    > & { wallMs: number[]; cpuMs: number[]; last?: string };
     rmSync(out);
     return value;
   };
   const rows: RssRow[] = [];
-  const measure = (plan: Plan, refresh?: string) => {
+  const measureOnce = (plan: Plan, turbofan: boolean, refresh?: string) => {
     const bundle = bundles[plan.function];
     if (!bundle) throw new Error(`no built bundle for ${plan.function}`);
-    process.stderr.write(`  ${plan.function.padEnd(22)} ${plan.label}\n`);
-    const result = run(bundle, { event: plan.event, expect: plan.expect, chain: plan.chain, refresh }, requests);
-    const { last: _, ...memory } = result;
-    rows.push({ function: plan.function, request: plan.label, requests, ...memory });
-    return result.last;
+    process.stderr.write(`  ${plan.function.padEnd(22)} ${plan.label}${turbofan ? '' : ' (TurboFan off)'}\n`);
+    const result = run(bundle, { ...plan, refresh }, requests, turbofan);
+    const { last, wallMs, cpuMs, ...memory } = result;
+    const asDeployed = turbofan === deployedTurbofan(plan.function);
+    rows.push({
+      function: plan.function,
+      request: plan.label,
+      requests,
+      ...memory,
+      turbofan,
+      asDeployed,
+      latency: summarize(wallMs),
+      cpu: summarize(cpuMs),
+    });
+    return last;
+  };
+  /** As deployed; a function deployed without TurboFan alternates with runs that have it. */
+  const measure = (plan: Plan, refresh?: string) => {
+    if (deployedTurbofan(plan.function)) return measureOnce(plan, true, refresh);
+    let last: string | undefined;
+    for (let round = 0; round < TURBOFAN_ROUNDS; round++)
+      for (const turbofan of [false, true]) {
+        last = measureOnce(plan, turbofan, refresh);
+        // A refresh chain continues from the token the previous run ended with.
+        if (plan.chain && last) refresh = (JSON.parse(last) as { refresh: string }).refresh;
+      }
+    return last;
   };
 
   const email = (i: string) => `rss${i}.${tag}@bench.example.com`;

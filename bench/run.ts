@@ -57,7 +57,7 @@ import {
 import { type CpuProfile, formatSummary, summarizeProfile } from './profile.js';
 import { ENUMERATION_GOAL_MS, RESEND_VERIFICATION_ROUTE } from './enumeration.js';
 import { beyondHashing, OVERHEAD_ROUNDS } from './overhead.js';
-import { measureRss, RSS_GOAL_MB, RSS_REQUESTS, type RssRow } from './rss.js';
+import { measureRss, RSS_GOAL_MB, RSS_REQUESTS, RSS_WARMUP, type RssRow } from './rss.js';
 import type { Comparison, EnumerationResult, LatencyResult, TailResult } from './routes.js';
 import { type FixtureReport, loadScaleFixture, parseScale } from './scale-fixture.js';
 import { mark, markdownTable, median, ms, ops, table } from './stats.js';
@@ -680,9 +680,19 @@ function report({
       limit: GOALS.meP50Ms,
       reference: 'better-auth get-session 1.4–1.9 ms',
     },
-    { goal: `GET /me p99 ≤ ${GOALS.meP99Ms} ms`, value: me.p99, limit: GOALS.meP99Ms, reference: '' },
+    {
+      goal: `GET /me p99 ≤ ${GOALS.meP99Ms} ms`,
+      value: deployedP99(memory, 'authMe') ?? me.p99,
+      limit: GOALS.meP99Ms,
+      reference: `its own process, as deployed (all functions in one process: ${ms(me.p99)})`,
+    },
     { goal: `refresh p50 ≤ ${GOALS.refreshP50Ms} ms`, value: refresh.p50, limit: GOALS.refreshP50Ms, reference: '' },
-    { goal: `refresh p99 ≤ ${GOALS.refreshP99Ms} ms`, value: refresh.p99, limit: GOALS.refreshP99Ms, reference: '' },
+    {
+      goal: `refresh p99 ≤ ${GOALS.refreshP99Ms} ms`,
+      value: deployedP99(memory, 'authRefresh') ?? refresh.p99,
+      limit: GOALS.refreshP99Ms,
+      reference: `its own process, as deployed (all functions in one process: ${ms(refresh.p99)})`,
+    },
   ].map((g) => ({ ...g, met: g.value <= g.limit }));
   section(
     'Latency goals',
@@ -938,10 +948,12 @@ async function tailTable(): Promise<void> {
 // Memory per function (--rss: only that table)
 // ---------------------------------------------------------------------------------------------
 function rss(): { baselineMB: number; rows: RssRow[] } {
+  const timed = quick ? RSS_REQUESTS / 10 : RSS_REQUESTS;
+  const warmup = quick ? RSS_WARMUP / 10 : RSS_WARMUP;
   step(
-    `Memory: each function alone in a plain node process, ${quick ? RSS_REQUESTS / 10 : RSS_REQUESTS} warm requests (BCRYPT_ROUNDS=${OVERHEAD_ROUNDS}: memory does not depend on the cost)`,
+    `Each function as deployed: alone in a plain node process with its Lambda environment, ${warmup} warm-up + ${timed} timed requests (BCRYPT_ROUNDS=${OVERHEAD_ROUNDS}: memory does not depend on the cost)`,
   );
-  return measureRss(builtBundles, overheadEnv(), tag, quick ? RSS_REQUESTS / 10 : RSS_REQUESTS);
+  return measureRss(builtBundles, overheadEnv(), tag, timed, warmup);
 }
 
 function rssSection({ baselineMB, rows }: { baselineMB: number; rows: RssRow[] }): {
@@ -950,11 +962,15 @@ function rssSection({ baselineMB, rows }: { baselineMB: number; rows: RssRow[] }
   notes: string[];
 } {
   return {
-    title: `Memory per function after ${rows[0]?.requests.toLocaleString('en')} warm requests (its packaged handler alone in a plain node process)`,
+    title: `Each function in its own process, as deployed: latency and memory over ${rows[0]?.requests.toLocaleString('en')} requests (its packaged handler alone in a plain node process)`,
     rows: [
       [
         'function',
         'requests were',
+        'TurboFan',
+        'p50 ms',
+        'p99 ms',
+        'CPU p50 / p99 ms',
         'RSS after import MB',
         'RSS after MB',
         'peak RSS MB',
@@ -965,6 +981,10 @@ function rssSection({ baselineMB, rows }: { baselineMB: number; rows: RssRow[] }
       ...rows.map((r) => [
         r.function,
         r.request,
+        `${r.turbofan ? 'on' : 'off'}${r.asDeployed ? ' (deployed)' : ''}`,
+        ms(r.latency.p50),
+        ms(r.latency.p99),
+        `${ms(r.cpu.p50)} / ${ms(r.cpu.p99)}`,
         r.afterImportMB.toFixed(1),
         r.rssMB.toFixed(1),
         r.maxRssMB.toFixed(1),
@@ -974,9 +994,17 @@ function rssSection({ baselineMB, rows }: { baselineMB: number; rows: RssRow[] }
       ]),
     ],
     notes: [
+      `Latency: the ${rows[0]?.latency.n.toLocaleString('en')} requests after the warm-up, one after another. CPU: this process' user + system time per request, all its threads (V8's compiler and GC threads included).`,
+      "TurboFan: V8's optimizing compiler. /me and refresh run without it when deployed (lib/http/routes.json, lib/jit.ts); their rows alternate with runs that have it.",
       `Peak: getrusage maxRSS over the whole run (import and every request). Live heap: the heap after a full GC at the end (what the requests left alive; heap used minus it is garbage V8 had not collected yet). A bare node ${process.version} process is ${baselineMB.toFixed(1)} MB here. Lambda counts the runtime's own memory too, so size functions with some headroom over these figures.`,
     ],
   };
+}
+
+/** The p99 of a function as deployed (its own process, its TurboFan setting): the worst of its runs. */
+function deployedP99(memory: { rows: RssRow[] }, name: string): number | undefined {
+  const runs = memory.rows.filter((r) => r.function === name && r.asDeployed);
+  return runs.length ? Math.max(...runs.map((r) => r.latency.p99)) : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
