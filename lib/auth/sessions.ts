@@ -144,7 +144,7 @@ const param = (name: string) => sql.placeholder(name);
 /**
  * The rotation statement's text, built once and sent as a named prepared statement (postgres.js
  * caches it per connection): one round trip per refresh, and no SQL built per request. Through
- * drizzle's `execute()` the text was rebuilt on every call, a third of refresh's garbage (and of
+ * drizzle's `execute()` the text was rebuilt on every call, about a quarter of refresh's garbage (and of
  * its GC pauses, the tail of a refresh). Behind a transaction-mode pooler (`DB_PREPARE=false`)
  * postgres.js sends it unnamed.
  */
