@@ -6,8 +6,8 @@
  * request after the first `warmup`.
  *
  * Environment: `BENCH_RSS_BUNDLE` (the function's .mjs; empty for the bare-node baseline),
- * `BENCH_RSS_PLAN` (JSON: the event as text, with `%i%` replaced by the request's number and
- * `%refresh%` by the refresh token the previous response returned; the status expected; how many
+ * `BENCH_RSS_PLAN` (JSON: the event as text, with `%i%` replaced by the request's number, `%run%`
+ * by `BENCH_RSS_RUN` and `%refresh%` by the refresh token the previous response returned; the status expected; how many
  * requests, the first `warmup` of them untimed), `BENCH_OUT` (where the result JSON goes).
  */
 import { writeFileSync } from 'node:fs';
@@ -26,7 +26,12 @@ if (bundle) {
   let refresh = plan.refresh ?? '';
   for (let i = 0; i < plan.requests; i++) {
     // A fresh event per request, parsed from text like the runtime parses each invocation's.
-    const event = JSON.parse(plan.event.replaceAll('%i%', String(i)).replaceAll('%refresh%', refresh));
+    const event = JSON.parse(
+      plan.event
+        .replaceAll('%i%', String(i))
+        .replaceAll('%run%', process.env.BENCH_RSS_RUN ?? '')
+        .replaceAll('%refresh%', refresh),
+    );
     const context = { awsRequestId: `rss-${i}`, functionName: 'rss', getRemainingTimeInMillis: () => 10_000 };
     const cpu = process.cpuUsage();
     const started = performance.now();

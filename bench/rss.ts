@@ -21,6 +21,19 @@ export const RSS_WARMUP = 300;
 /** A/B rounds (TurboFan as deployed, then on) for the functions that run without it. */
 const TURBOFAN_ROUNDS = 2;
 
+/**
+ * The heap limits Lambda's Node.js bootstrap gives V8 for a function of `memoryMB` (a tenth of
+ * the memory for the young generation, two semi-spaces; the rest for the old one). They are on
+ * its command line, which wins over NODE_OPTIONS. V8 grows the heap as far as these allow, so a
+ * function's peak depends on the memory it is given: the run with node's defaults matches no
+ * Lambda size.
+ */
+export const SMALLEST_LAMBDA_MB = 128;
+export function lambdaHeapFlags(memoryMB: number): string[] {
+  const newSpace = Math.floor(memoryMB / 10);
+  return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMB - newSpace}`];
+}
+
 /** Whether the function runs with V8's optimizing compiler when deployed (lib/http/routes.json). */
 export const deployedTurbofan = (name: string): boolean =>
   (routes as Record<string, { turbofan?: boolean }>)[name]?.turbofan !== false;
@@ -44,6 +57,8 @@ export interface RssRow {
   /** Wall time of each timed request, and the process' CPU time during it (all threads). */
   latency: Summary;
   cpu: Summary;
+  /** Peak RSS of the same requests with V8's heap sized as Lambda sizes it at 128 MB (as-deployed rows). */
+  maxRssSmallestMB?: number;
 }
 
 interface Plan {
@@ -80,12 +95,16 @@ export function measureRss(
     plan: { function?: string; event?: string; expect?: number; chain?: boolean; refresh?: string },
     n: number,
     turbofan = true,
+    nodeArgs: string[] = [],
+    runTag = '',
   ) => {
     const out = join(BUILD_DIR, `rss-${tag}-${index++}.json`);
-    const result = spawnSync(process.execPath, ['--expose-gc', join(ROOT, 'bench', 'rss-child.mjs')], {
+    const result = spawnSync(process.execPath, ['--expose-gc', ...nodeArgs, join(ROOT, 'bench', 'rss-child.mjs')], {
       cwd: ROOT,
       env: {
         ...env,
+        // `%run%` in an event: runs of one function that must not collide (register's emails).
+        BENCH_RSS_RUN: runTag,
         // What the Lambda runtime sets: lib/jit.ts applies V8_TURBOFAN only where it is present.
         ...(plan.function ? { AWS_LAMBDA_FUNCTION_NAME: plan.function } : {}),
         V8_TURBOFAN: String(turbofan),
@@ -114,8 +133,18 @@ export function measureRss(
     if (!bundle) throw new Error(`no built bundle for ${plan.function}`);
     process.stderr.write(`  ${plan.function.padEnd(22)} ${plan.label}${turbofan ? '' : ' (TurboFan off)'}\n`);
     const result = run(bundle, { ...plan, refresh }, requests, turbofan);
-    const { last, wallMs, cpuMs, ...memory } = result;
+    const { wallMs, cpuMs, ...memory } = result;
+    let { last } = result;
     const asDeployed = turbofan === deployedTurbofan(plan.function);
+    let maxRssSmallestMB: number | undefined;
+    if (asDeployed) {
+      // The same requests again, in a process whose heap Lambda would size for its smallest memory.
+      if (plan.chain && last) refresh = (JSON.parse(last) as { refresh: string }).refresh;
+      const small = run(bundle, { ...plan, refresh }, requests, turbofan, lambdaHeapFlags(SMALLEST_LAMBDA_MB), 'small');
+      maxRssSmallestMB = small.maxRssMB;
+      last = plan.chain ? small.last : last;
+    }
+    delete memory.last;
     rows.push({
       function: plan.function,
       request: plan.label,
@@ -125,6 +154,7 @@ export function measureRss(
       asDeployed,
       latency: summarize(wallMs),
       cpu: summarize(cpuMs),
+      ...(maxRssSmallestMB === undefined ? {} : { maxRssSmallestMB }),
     });
     return last;
   };
@@ -146,7 +176,7 @@ export function measureRss(
     function: 'authRegister',
     label: 'register a new account each time',
     event: template('POST', '/api/auth/register', {
-      body: { email: email('%i%'), password: PASSWORD, full_name: 'Bench Runner' },
+      body: { email: email('%run%%i%'), password: PASSWORD, full_name: 'Bench Runner' },
     }),
     expect: 201,
   });

@@ -57,7 +57,15 @@ import {
 import { type CpuProfile, formatSummary, summarizeProfile } from './profile.js';
 import { ENUMERATION_GOAL_MS, RESEND_VERIFICATION_ROUTE } from './enumeration.js';
 import { beyondHashing, OVERHEAD_ROUNDS } from './overhead.js';
-import { measureRss, RSS_GOAL_MB, RSS_REQUESTS, RSS_WARMUP, type RssRow } from './rss.js';
+import {
+  lambdaHeapFlags,
+  measureRss,
+  RSS_GOAL_MB,
+  RSS_REQUESTS,
+  RSS_WARMUP,
+  type RssRow,
+  SMALLEST_LAMBDA_MB,
+} from './rss.js';
 import type { Comparison, EnumerationResult, LatencyResult, TailResult } from './routes.js';
 import { type FixtureReport, loadScaleFixture, parseScale } from './scale-fixture.js';
 import { mark, markdownTable, median, ms, ops, table } from './stats.js';
@@ -975,6 +983,8 @@ function rssSection({ baselineMB, rows }: { baselineMB: number; rows: RssRow[] }
         'RSS after MB',
         'peak RSS MB',
         `peak ≤ ${RSS_GOAL_MB} MB`,
+        `peak RSS MB, heap sized for ${SMALLEST_LAMBDA_MB} MB`,
+        `≤ ${RSS_GOAL_MB} MB`,
         'heap used MB',
         'live heap MB',
       ],
@@ -989,6 +999,8 @@ function rssSection({ baselineMB, rows }: { baselineMB: number; rows: RssRow[] }
         r.rssMB.toFixed(1),
         r.maxRssMB.toFixed(1),
         mark(r.maxRssMB <= RSS_GOAL_MB),
+        r.maxRssSmallestMB === undefined ? '–' : r.maxRssSmallestMB.toFixed(1),
+        r.maxRssSmallestMB === undefined ? '' : mark(r.maxRssSmallestMB <= RSS_GOAL_MB),
         r.heapUsedMB.toFixed(1),
         r.liveHeapMB.toFixed(1),
       ]),
@@ -996,6 +1008,7 @@ function rssSection({ baselineMB, rows }: { baselineMB: number; rows: RssRow[] }
     notes: [
       `Latency: the ${rows[0]?.latency.n.toLocaleString('en')} requests after the warm-up, one after another. CPU: this process' user + system time per request, all its threads (V8's compiler and GC threads included).`,
       "TurboFan: V8's optimizing compiler. /me and refresh run without it when deployed (lib/http/routes.json, lib/jit.ts); their rows alternate with runs that have it.",
+      `Heap sized for ${SMALLEST_LAMBDA_MB} MB: the same requests again, in a process started with the heap limits Lambda's bootstrap gives a ${SMALLEST_LAMBDA_MB} MB function (${lambdaHeapFlags(SMALLEST_LAMBDA_MB).join(' ')}). V8 grows its heap as far as it is allowed: node's defaults match no Lambda size, and at 1024 MB Lambda allows more than they do.`,
       `Peak: getrusage maxRSS over the whole run (import and every request). Live heap: the heap after a full GC at the end (what the requests left alive; heap used minus it is garbage V8 had not collected yet). A bare node ${process.version} process is ${baselineMB.toFixed(1)} MB here. Lambda counts the runtime's own memory too, so size functions with some headroom over these figures.`,
     ],
   };
