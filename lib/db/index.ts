@@ -4,17 +4,13 @@ import type postgres from 'postgres';
 import * as schema from './schema.js';
 import { sql } from './sql.js';
 
-let instance: ReturnType<typeof drizzle<typeof schema>> | undefined;
-let boundTo: postgres.Sql | undefined;
+let bound: { client: postgres.Sql; database: ReturnType<typeof drizzle<typeof schema>> } | undefined;
 
 export function db() {
   const client = sql();
   // A new pool after an overrun (lib/deadline.ts) or closeSql(): rebind to it.
-  if (boundTo !== client) {
-    instance = drizzle(preparedStatements(client), { schema });
-    boundTo = client;
-  }
-  return instance!;
+  if (bound?.client !== client) bound = { client, database: drizzle(preparedStatements(client), { schema }) };
+  return bound.database;
 }
 
 /**
