@@ -128,23 +128,26 @@ export function measureRss(
     return value;
   };
   const rows: RssRow[] = [];
+  /** A refresh chain continues from the token the previous run's last response returned. */
+  const nextRefresh = (plan: Plan, last: string | undefined, refresh?: string) =>
+    plan.chain && last ? (JSON.parse(last) as { refresh: string }).refresh : refresh;
   const measureOnce = (plan: Plan, turbofan: boolean, refresh?: string) => {
     const bundle = bundles[plan.function];
     if (!bundle) throw new Error(`no built bundle for ${plan.function}`);
     process.stderr.write(`  ${plan.function.padEnd(22)} ${plan.label}${turbofan ? '' : ' (TurboFan off)'}\n`);
-    const result = run(bundle, { ...plan, refresh }, requests, turbofan);
-    const { wallMs, cpuMs, ...memory } = result;
-    let { last } = result;
+    const { wallMs, cpuMs, last, ...memory } = run(bundle, { ...plan, refresh }, requests, turbofan);
     const asDeployed = turbofan === deployedTurbofan(plan.function);
-    let maxRssSmallestMB: number | undefined;
-    if (asDeployed) {
-      // The same requests again, in a process whose heap Lambda would size for its smallest memory.
-      if (plan.chain && last) refresh = (JSON.parse(last) as { refresh: string }).refresh;
-      const small = run(bundle, { ...plan, refresh }, requests, turbofan, lambdaHeapFlags(SMALLEST_LAMBDA_MB), 'small');
-      maxRssSmallestMB = small.maxRssMB;
-      last = plan.chain ? small.last : last;
-    }
-    delete memory.last;
+    // The same requests again, in a process whose heap Lambda would size for its smallest memory.
+    const small = asDeployed
+      ? run(
+          bundle,
+          { ...plan, refresh: nextRefresh(plan, last, refresh) },
+          requests,
+          turbofan,
+          lambdaHeapFlags(SMALLEST_LAMBDA_MB),
+          'small',
+        )
+      : undefined;
     rows.push({
       function: plan.function,
       request: plan.label,
@@ -154,9 +157,9 @@ export function measureRss(
       asDeployed,
       latency: summarize(wallMs),
       cpu: summarize(cpuMs),
-      ...(maxRssSmallestMB === undefined ? {} : { maxRssSmallestMB }),
+      ...(small ? { maxRssSmallestMB: small.maxRssMB } : {}),
     });
-    return last;
+    return plan.chain && small ? small.last : last;
   };
   /** As deployed; a function deployed without TurboFan alternates with runs that have it. */
   const measure = (plan: Plan, refresh?: string) => {
@@ -165,8 +168,7 @@ export function measureRss(
     for (let round = 0; round < TURBOFAN_ROUNDS; round++)
       for (const turbofan of [false, true]) {
         last = measureOnce(plan, turbofan, refresh);
-        // A refresh chain continues from the token the previous run ended with.
-        if (plan.chain && last) refresh = (JSON.parse(last) as { refresh: string }).refresh;
+        refresh = nextRefresh(plan, last, refresh);
       }
     return last;
   };
